@@ -1,0 +1,500 @@
+//! The command line: `sherpa check | rules | explain | lsp`.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+
+use crate::config::{self, Settings};
+use crate::diagnostic::{Applicability, Severity};
+use crate::document::{Document, DocumentKind};
+use crate::fix::fix_document;
+use crate::lint::lint_workspace;
+use crate::rules::{RULES, WorkspaceDoc};
+
+mod configs;
+pub mod output;
+mod walk;
+
+use configs::{ConfigResolver, Overrides};
+use output::{FileResult, OutputFormat, Report};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sherpa",
+    version,
+    about = "A linter for communiqués, joint statements and resolutions"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint drafts (files, folders, or `-` for standard input).
+    Check(CheckArgs),
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Print the documentation of one rule.
+    Explain { rule: String },
+    /// Run the language server over standard input and output.
+    Lsp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Hint,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Hint => Some(Severity::Hint),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to lint; `-` reads standard input. Defaults to the current folder.
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Apply safe fixes in place.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix or --diff, also apply unsafe fixes.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the fixes as a unified diff instead of writing them.
+    #[arg(long)]
+    pub diff: bool,
+    /// Only these rules or families (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules or families (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Use this configuration file for every draft instead of discovering `sherpa.toml`.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Name to report (and find configuration from) when reading standard input.
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Exit statuses: 0 clean, 1 findings at or above `--fail-on`, 2 usage, config or I/O error.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => print_rules(format),
+        Command::Explain { rule } => explain(&rule),
+        Command::Lsp => crate::lsp::run_stdio(),
+    }
+}
+
+fn print_rules(format: ListFormat) -> u8 {
+    let mut out = io::stdout().lock();
+    let result = match format {
+        ListFormat::Text => RULES.iter().try_for_each(|r| {
+            writeln!(
+                out,
+                "{:<28} {:<10} {:<8} {:<8} fix:{:<9} {}",
+                r.name,
+                r.family.as_str(),
+                r.default_severity.as_str(),
+                if r.enabled_by_default { "on" } else { "off" },
+                r.fix.as_str(),
+                r.summary
+            )
+        }),
+        ListFormat::Json => {
+            let rules: Vec<serde_json::Value> = RULES
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "name": r.name, "family": r.family.as_str(), "severity": r.default_severity,
+                        "enabled": r.enabled_by_default, "fix": r.fix.as_str(), "summary": r.summary,
+                        "documentation": r.documentation(),
+                    })
+                })
+                .collect();
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&rules).expect("serializable")
+            )
+        }
+    };
+    if result.is_err() {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn explain(name: &str) -> u8 {
+    match crate::rules::find(name) {
+        Some(rule) => {
+            let _ = writeln!(
+                io::stdout().lock(),
+                "# {} ({}, {} by default, {})\n\n{}\n{}",
+                rule.name,
+                rule.family.as_str(),
+                rule.default_severity,
+                if rule.enabled_by_default { "on" } else { "off" },
+                rule.summary,
+                rule.documentation()
+            );
+            EXIT_CLEAN
+        }
+        None => {
+            eprintln!("sherpa: unknown rule `{name}`; `sherpa rules` lists them");
+            EXIT_ERROR
+        }
+    }
+}
+
+/// A file read for linting.
+struct Input {
+    display: Arc<str>,
+    /// `None` for standard input.
+    path: Option<PathBuf>,
+    original: Vec<u8>,
+    doc: Document,
+    settings: Arc<Settings>,
+}
+
+enum ReadOutcome {
+    Ok(Input),
+    Skipped(String),
+    Error(String),
+}
+
+fn check(args: CheckArgs) -> u8 {
+    for name in args.select.iter().chain(&args.ignore) {
+        if !config::is_known_selector(name) {
+            eprintln!("sherpa: unknown rule or family `{name}` (see `sherpa rules`)");
+            return EXIT_ERROR;
+        }
+    }
+    let overrides = Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+    };
+    let configs = match ConfigResolver::new(args.config.as_deref(), overrides) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sherpa: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut had_error = false;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    let file_paths: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    let walked = walk::collect(&file_paths, &configs);
+    for error in &walked.errors {
+        eprintln!("sherpa: {error}");
+        had_error = true;
+    }
+
+    let mut outcomes: Vec<ReadOutcome> = walked
+        .files
+        .par_iter()
+        .map(|path| read_input(path, &configs))
+        .collect();
+    if reads_stdin {
+        outcomes.push(read_stdin(&args, &configs));
+    }
+    let mut inputs = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            ReadOutcome::Ok(input) => inputs.push(input),
+            ReadOutcome::Skipped(note) => eprintln!("sherpa: {note}"),
+            ReadOutcome::Error(message) => {
+                eprintln!("sherpa: {message}");
+                had_error = true;
+            }
+        }
+    }
+
+    if args.fix || args.diff {
+        let threshold = if args.unsafe_fixes {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        had_error |= apply_fixes(&mut inputs, threshold, args.diff);
+    }
+
+    let workspace: Vec<WorkspaceDoc<'_>> = inputs
+        .iter()
+        .map(|i| WorkspaceDoc {
+            path: i.display.clone(),
+            doc: &i.doc,
+            settings: &i.settings,
+        })
+        .collect();
+    let results = lint_workspace(&workspace);
+    drop(workspace);
+    let files_checked = inputs.len();
+    let files: Vec<FileResult> = inputs
+        .into_iter()
+        .zip(results)
+        .map(|(input, diagnostics)| FileResult {
+            path: input.display,
+            doc: input.doc,
+            diagnostics,
+        })
+        .collect();
+    let report = Report::new(files, files_checked);
+
+    let failing = match args.fail_on.threshold() {
+        Some(threshold) => report.findings().any(|(_, d)| d.severity >= threshold),
+        None => false,
+    };
+    // With --diff the diff is the output; with --fix on stdin the fixed text is.
+    let fixed_stdin = args.fix && !args.diff && reads_stdin;
+    if !args.diff && !fixed_stdin {
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        if let Err(e) =
+            output::write(args.format, &report, &mut out, color).and_then(|_| out.flush())
+        {
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                eprintln!("sherpa: cannot write output: {e}");
+                had_error = true;
+            }
+        }
+    } else if fixed_stdin {
+        let mut err = io::stderr().lock();
+        let _ = output::write(args.format, &report, &mut err, false);
+    }
+
+    if had_error {
+        EXIT_ERROR
+    } else if failing {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// Files over this size are still linted, but a note says so; nothing is refused for size alone.
+const NUL_SNIFF_BYTES: usize = 8 * 1024 * 1024;
+
+fn decode(display: &str, bytes: Vec<u8>) -> Result<String, ReadOutcome> {
+    let sniff = &bytes[..bytes.len().min(NUL_SNIFF_BYTES)];
+    if memchr::memchr(0, sniff).is_some() {
+        return Err(ReadOutcome::Skipped(format!(
+            "{display}: skipped, contains NUL bytes (binary file?)"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        ReadOutcome::Error(format!(
+            "{display}: not valid UTF-8 (first bad byte at offset {offset}); file not linted"
+        ))
+    })
+}
+
+fn read_input(path: &Path, configs: &ConfigResolver) -> ReadOutcome {
+    let display: Arc<str> = path.to_string_lossy().into();
+    let settings = match configs.settings_for(path) {
+        Ok(s) => s,
+        Err(e) => return ReadOutcome::Error(e.to_string()),
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return ReadOutcome::Error(format!("{display}: {}", walk::io_message(&e))),
+    };
+    let original = bytes.clone();
+    let text = match decode(&display, bytes) {
+        Ok(t) => t,
+        Err(outcome) => return outcome,
+    };
+    let doc = Document::new(text, DocumentKind::from_path(path));
+    ReadOutcome::Ok(Input {
+        display,
+        path: Some(path.to_path_buf()),
+        original,
+        doc,
+        settings,
+    })
+}
+
+fn read_stdin(args: &CheckArgs, configs: &ConfigResolver) -> ReadOutcome {
+    let name = args
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("-"));
+    let display: Arc<str> = name.to_string_lossy().into();
+    let config_anchor = if args.stdin_filename.is_some() {
+        name.clone()
+    } else {
+        PathBuf::from("./-")
+    };
+    let settings = match configs.settings_for(&config_anchor) {
+        Ok(s) => s,
+        Err(e) => return ReadOutcome::Error(e.to_string()),
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
+        return ReadOutcome::Error(format!("standard input: {e}"));
+    }
+    let original = bytes.clone();
+    let text = match decode(&display, bytes) {
+        Ok(t) => t,
+        Err(outcome) => return outcome,
+    };
+    let doc = Document::new(text, DocumentKind::from_path(&name));
+    ReadOutcome::Ok(Input {
+        display,
+        path: None,
+        original,
+        doc,
+        settings,
+    })
+}
+
+/// Fix every input; write atomically (or print a diff). Returns whether an error occurred.
+fn apply_fixes(inputs: &mut [Input], threshold: Applicability, diff_only: bool) -> bool {
+    let outcomes: Vec<_> = inputs
+        .par_iter()
+        .map(|i| fix_document(i.doc.source(), i.doc.kind(), &i.settings, threshold))
+        .collect();
+    let mut had_error = false;
+    let mut total = 0;
+    let mut files = 0;
+    let mut diff_out = io::stdout().lock();
+    for (input, outcome) in inputs.iter_mut().zip(outcomes) {
+        if !outcome.converged {
+            eprintln!(
+                "sherpa: {}: fixes did not converge after {} rounds; partial fixes kept",
+                input.display,
+                crate::fix::MAX_ROUNDS
+            );
+        }
+        if outcome.applied == 0 {
+            continue;
+        }
+        if diff_only {
+            let diff = similar::TextDiff::from_lines(input.doc.source(), outcome.text.as_str());
+            let _ = write!(
+                diff_out,
+                "{}",
+                diff.unified_diff().context_radius(1).header(
+                    &format!("a/{}", input.display),
+                    &format!("b/{}", input.display)
+                )
+            );
+            continue;
+        }
+        match &input.path {
+            Some(path) => {
+                if let Err(message) =
+                    write_atomically(path, &input.original, outcome.text.as_bytes())
+                {
+                    eprintln!("sherpa: {}: {message}", input.display);
+                    had_error = true;
+                    continue;
+                }
+            }
+            None => {
+                let _ = diff_out.write_all(outcome.text.as_bytes());
+            }
+        }
+        total += outcome.applied;
+        files += 1;
+        input.original = outcome.text.clone().into_bytes();
+        input.doc = Document::new(outcome.text, input.doc.kind());
+    }
+    if !diff_only && total > 0 {
+        eprintln!(
+            "Fixed {total} {} in {files} {}.",
+            if total == 1 { "finding" } else { "findings" },
+            if files == 1 { "file" } else { "files" }
+        );
+    }
+    had_error
+}
+
+/// Replace `path` with `contents` through a temporary file in the same folder and a rename,
+/// keeping permissions; refuse when the file changed on disk since it was read.
+fn write_atomically(path: &Path, expected: &[u8], contents: &[u8]) -> Result<(), String> {
+    let current = std::fs::read(path)
+        .map_err(|e| format!("cannot re-read before writing: {}", walk::io_message(&e)))?;
+    if current != expected {
+        return Err("changed on disk since it was read; not fixed".to_string());
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let permissions = std::fs::metadata(path)
+        .map_err(|e| e.to_string())?
+        .permissions();
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| format!("cannot create temporary file: {e}"))?;
+    temp.write_all(contents)
+        .and_then(|_| temp.as_file().sync_all())
+        .map_err(|e| format!("cannot write: {e}"))?;
+    std::fs::set_permissions(temp.path(), permissions)
+        .map_err(|e| format!("cannot keep permissions: {e}"))?;
+    temp.persist(path)
+        .map_err(|e| format!("cannot replace file: {}", e.error))?;
+    Ok(())
+}

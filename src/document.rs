@@ -1,0 +1,214 @@
+//! A draft split into blocks (paragraphs, headings, list items, quotes) with byte spans.
+
+use std::path::Path;
+
+use crate::diagnostic::TextRange;
+use crate::line_index::LineIndex;
+use crate::suppress::Suppressions;
+use crate::{markdown, plain};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    Markdown,
+    Plain,
+}
+
+impl DocumentKind {
+    /// Markdown for `.md` and `.markdown`, plain text for everything else.
+    pub fn from_path(path: &Path) -> Self {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("md" | "markdown" | "mdown" | "mkd") => DocumentKind::Markdown,
+            _ => DocumentKind::Plain,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BlockKind {
+    Paragraph,
+    Heading,
+    ListItem,
+    Quote,
+    TableCell,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// From the first to the last character of the block's prose, markup excluded.
+    pub span: TextRange,
+}
+
+#[derive(Debug)]
+pub struct Document {
+    source: String,
+    /// Markdown only: the source with code, HTML, front matter and markup blanked out byte for
+    /// byte, so offsets in it are offsets in the source.
+    masked: Option<String>,
+    kind: DocumentKind,
+    blocks: Vec<Block>,
+    lines: LineIndex,
+    suppressions: Suppressions,
+}
+
+impl Document {
+    pub fn new(source: impl Into<String>, kind: DocumentKind) -> Self {
+        let source = source.into();
+        let lines = LineIndex::new(&source);
+        let (masked, blocks, suppressions) = match kind {
+            DocumentKind::Markdown => {
+                let parsed = markdown::parse(&source);
+                (Some(parsed.masked), parsed.blocks, parsed.suppressions)
+            }
+            DocumentKind::Plain => (
+                None,
+                plain::blocks(&source, &lines),
+                Suppressions::default(),
+            ),
+        };
+        Self {
+            source,
+            masked,
+            kind,
+            blocks,
+            lines,
+            suppressions,
+        }
+    }
+
+    pub fn kind(&self) -> DocumentKind {
+        self.kind
+    }
+
+    /// The text exactly as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn into_source(self) -> String {
+        self.source
+    }
+
+    /// The text the rules read: the source with everything that is not prose blanked out.
+    pub fn text(&self) -> &str {
+        self.masked.as_deref().unwrap_or(&self.source)
+    }
+
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+
+    pub fn block_text(&self, block: &Block) -> &str {
+        block.span.slice(self.text())
+    }
+
+    pub fn lines(&self) -> &LineIndex {
+        &self.lines
+    }
+
+    pub fn suppressions(&self) -> &Suppressions {
+        &self.suppressions
+    }
+
+    /// One-based line number of a byte offset, for messages.
+    pub fn line_number(&self, offset: usize) -> usize {
+        self.lines.line_of(offset) + 1
+    }
+
+    /// What to delete to remove a block cleanly: its whole lines and the blank lines after it,
+    /// or, for the last block, the separator before it, so no double blank line is left.
+    pub fn removal_span(&self, block: &Block) -> TextRange {
+        let text = self.text();
+        let source = &self.source;
+        let first_line = self.lines.line_of(block.span.start);
+        let last_line = self.lines.line_of(block.span.end);
+        let line_start = self.lines.line_start(first_line);
+        let last_line_end = self.lines.line_end(last_line, source);
+        let owns_line_start = text[line_start..block.span.start].trim().is_empty();
+        let owns_line_end = text[block.span.end..last_line_end].trim().is_empty();
+        if !owns_line_start || !owns_line_end {
+            return block.span;
+        }
+        let mut line = last_line + 1;
+        while line < self.lines.line_count() && self.line_is_blank(line) {
+            line += 1;
+        }
+        if line < self.lines.line_count() {
+            return TextRange::new(line_start, self.lines.line_start(line));
+        }
+        // Last block of the document: take the separator before it instead of after it.
+        let mut previous = first_line;
+        while previous > 0 {
+            previous -= 1;
+            if !self.line_is_blank(previous) {
+                return TextRange::new(self.lines.line_end(previous, source), last_line_end);
+            }
+        }
+        TextRange::new(0, source.len())
+    }
+
+    fn line_is_blank(&self, line: usize) -> bool {
+        let start = self.lines.line_start(line);
+        let end = self.lines.line_end(line, &self.source);
+        self.source[start..end].trim().is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removal(source: &str, index: usize) -> String {
+        let doc = Document::new(source, DocumentKind::Plain);
+        let span = doc.removal_span(&doc.blocks()[index]);
+        format!("{}{}", &source[..span.start], &source[span.end..])
+    }
+
+    #[test]
+    fn removing_a_middle_paragraph_keeps_one_separator() {
+        assert_eq!(removal("A a.\n\nB b.\n\nC c.\n", 1), "A a.\n\nC c.\n");
+    }
+
+    #[test]
+    fn removing_the_last_paragraph_takes_the_separator_before_it() {
+        assert_eq!(removal("A a.\n\nB b.\n", 1), "A a.\n");
+        assert_eq!(removal("A a.\r\n\r\nB b.", 1), "A a.");
+    }
+
+    #[test]
+    fn removing_the_only_paragraph_empties_the_draft() {
+        assert_eq!(removal("Only one.\n", 0), "");
+    }
+
+    #[test]
+    fn markdown_list_item_removal_takes_its_marker() {
+        let source = "- first item here\n- second item here\n- third\n";
+        let doc = Document::new(source, DocumentKind::Markdown);
+        let span = doc.removal_span(&doc.blocks()[1]);
+        assert_eq!(
+            format!("{}{}", &source[..span.start], &source[span.end..]),
+            "- first item here\n- third\n"
+        );
+    }
+
+    #[test]
+    fn kind_follows_extension() {
+        assert_eq!(
+            DocumentKind::from_path(Path::new("a/B.MD")),
+            DocumentKind::Markdown
+        );
+        assert_eq!(
+            DocumentKind::from_path(Path::new("a/b.txt")),
+            DocumentKind::Plain
+        );
+        assert_eq!(
+            DocumentKind::from_path(Path::new("README")),
+            DocumentKind::Plain
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Plain text → blocks. Paragraphs are separated by blank lines; inside a run of non-blank lines,
+//! long lines mean one paragraph per line (as many drafts are written), short ones mean the text
+//! is hard-wrapped and the lines belong together.
+
+use crate::diagnostic::TextRange;
+use crate::document::{Block, BlockKind};
+use crate::line_index::LineIndex;
+
+/// A line longer than this (in characters) was not hard-wrapped: its run is one paragraph per line.
+const WRAP_WIDTH: usize = 100;
+
+pub fn blocks(source: &str, lines: &LineIndex) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut run: Vec<TextRange> = Vec::new();
+    for line in 0..lines.line_count() {
+        let range = TextRange::new(lines.line_start(line), lines.line_end(line, source));
+        if range.slice(source).trim().is_empty() {
+            flush_run(source, &run, &mut blocks);
+            run.clear();
+        } else {
+            run.push(range);
+        }
+    }
+    flush_run(source, &run, &mut blocks);
+    blocks
+}
+
+fn flush_run(source: &str, run: &[TextRange], blocks: &mut Vec<Block>) {
+    let Some((last, rest)) = run.split_last() else {
+        return;
+    };
+    let one_per_line = rest
+        .iter()
+        .any(|line| line.slice(source).chars().nth(WRAP_WIDTH).is_some());
+    let mut start: Option<TextRange> = None;
+    let mut end = TextRange::default();
+    for (index, &line) in run.iter().enumerate() {
+        let starts_block = one_per_line || index == 0 || starts_list_item(line.slice(source));
+        if starts_block {
+            if let Some(first) = start {
+                push_block(source, first.start, end.end, blocks);
+            }
+            start = Some(line);
+        }
+        end = line;
+    }
+    if let Some(first) = start {
+        push_block(source, first.start, last.end, blocks);
+    }
+}
+
+fn push_block(source: &str, start: usize, end: usize, blocks: &mut Vec<Block>) {
+    let slice = &source[start..end];
+    let leading = slice.len() - slice.trim_start().len();
+    let trimmed = slice.trim();
+    if trimmed.is_empty() {
+        return;
+    }
+    let span = TextRange::new(start + leading, start + leading + trimmed.len());
+    let kind = if starts_list_item(trimmed) {
+        BlockKind::ListItem
+    } else {
+        BlockKind::Paragraph
+    };
+    blocks.push(Block { kind, span });
+}
+
+/// Bullets ("- ", "* ", "• ") begin a new block even inside hard-wrapped text.
+fn starts_list_item(line: &str) -> bool {
+    let line = line.trim_start();
+    let mut chars = line.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('-' | '*' | '•' | '–' | '·'), Some(' '))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_texts(source: &str) -> Vec<&str> {
+        blocks(source, &LineIndex::new(source))
+            .iter()
+            .map(|b| b.span.slice(source))
+            .collect()
+    }
+
+    #[test]
+    fn blank_lines_separate_paragraphs() {
+        assert_eq!(
+            block_texts("\nFirst para.\n\n\n  Second para.  \r\n"),
+            ["First para.", "Second para."]
+        );
+    }
+
+    #[test]
+    fn hard_wrapped_lines_stay_one_paragraph() {
+        let text = "The Ministers reaffirmed their commitment to the rules-based\ninternational order and to the purposes and principles of\nthe Charter of the United Nations.\n\nNext paragraph.";
+        assert_eq!(block_texts(text).len(), 2);
+        assert!(block_texts(text)[0].ends_with("United Nations."));
+    }
+
+    #[test]
+    fn long_lines_without_blank_lines_are_one_paragraph_each() {
+        let long = "x".repeat(40);
+        let text =
+            format!("{long} one {long} {long}.\n{long} two {long} {long}.\nShort last line.");
+        assert_eq!(block_texts(&text).len(), 3);
+    }
+
+    #[test]
+    fn bullets_start_items_inside_wrapped_text() {
+        let texts = block_texts("The Leaders agreed to:\n- deepen cooperation;\n- meet again.");
+        assert_eq!(
+            texts,
+            [
+                "The Leaders agreed to:",
+                "- deepen cooperation;",
+                "- meet again."
+            ]
+        );
+    }
+}

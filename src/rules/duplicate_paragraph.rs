@@ -1,0 +1,126 @@
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::rules::{Check, Context};
+use crate::text::{normalize_into, word_count};
+
+declare_rule! {
+    /// ## What it does
+    /// Finds a paragraph whose text is the same as an earlier paragraph of the same draft, once
+    /// case, whitespace and quote style are folded. Paragraphs shorter than `min-words` words
+    /// (default 6) are ignored, so repeated headings or separators are not findings.
+    ///
+    /// ## Why it matters
+    /// A block pasted twice is the most visible accident a published communiqué can have: the
+    /// signatories appear not to have read their own text.
+    ///
+    /// ## Example
+    /// ```text
+    /// The Parties intend to strengthen coordination in the UN bodies.
+    /// The Heads of State discussed a wide range of issues.
+    /// The Parties intend to strengthen coordination in the UN bodies.   <- duplicate of line 1
+    /// ```
+    ///
+    /// ## Fix safety
+    /// "Remove duplicated paragraph" is safe: it deletes the later copy together with its
+    /// separator, and the text survives in the first copy.
+    ///
+    /// ## Options
+    /// - `min-words` (default 6): shorter paragraphs are never reported.
+    pub static RULE {
+        name: "duplicate-paragraph",
+        family: Duplicates,
+        severity: Warning,
+        enabled: true,
+        fix: Always,
+        summary: "A paragraph repeats an earlier paragraph of the same draft",
+        check: Check::Document(check),
+        options: Options,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    pub min_words: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { min_words: 6 }
+    }
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let options = ctx.options::<Options>();
+    let doc = ctx.doc;
+    let text = doc.text();
+    // Normalized text of each first copy, keyed by its hash; collisions are verified by equality.
+    let mut first_copies: HashMap<u64, Vec<(usize, String)>> = HashMap::new();
+    let mut normalized = String::new();
+    for (index, block) in doc.blocks().iter().enumerate() {
+        if word_count(text, block.span) < options.min_words {
+            continue;
+        }
+        normalize_into(block.span.slice(text), &mut normalized);
+        let hash = xxhash_rust::xxh3::xxh3_64(normalized.as_bytes());
+        let bucket = first_copies.entry(hash).or_default();
+        match bucket.iter().find(|(_, seen)| *seen == normalized) {
+            Some(&(first, _)) => {
+                let first_span = doc.blocks()[first].span;
+                let first_line = doc.line_number(first_span.start);
+                out.push(
+                    Diagnostic::new(
+                        RULE.name,
+                        block.span,
+                        format!("Paragraph duplicates the one at line {first_line}"),
+                    )
+                    .with_related(first_span, "first copy")
+                    .with_fix(Fix::safe(
+                        "Remove duplicated paragraph",
+                        vec![Edit::delete(doc.removal_span(block))],
+                    )),
+                );
+            }
+            None => bucket.push((index, normalized.clone())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::document::{Document, DocumentKind};
+    use crate::lint::lint;
+
+    fn findings(source: &str) -> Vec<(usize, String)> {
+        let doc = Document::new(source, DocumentKind::Plain);
+        lint(&doc, &Settings::default())
+            .into_iter()
+            .filter(|d| d.rule == "duplicate-paragraph")
+            .map(|d| (doc.line_number(d.span.start), d.message))
+            .collect()
+    }
+
+    #[test]
+    fn later_copy_is_reported_with_the_first_copy_line() {
+        let text = "The Parties will deepen their cooperation in \"trade\".\n\nOther text entirely here today.\n\nThe  parties will deepen their cooperation in “trade”.\n";
+        assert_eq!(
+            findings(text),
+            [(5, "Paragraph duplicates the one at line 1".to_string())]
+        );
+    }
+
+    #[test]
+    fn short_paragraphs_are_ignored() {
+        assert!(findings("Section one\n\n###\n\nSection one\n\n###\n").is_empty());
+    }
+
+    #[test]
+    fn distinct_paragraphs_are_not_reported() {
+        assert!(findings("The Parties will deepen their cooperation in trade.\n\nThe Parties will deepen their cooperation in energy.\n").is_empty());
+    }
+}

@@ -1,0 +1,284 @@
+//! Words, sentences and the normalized forms the rules compare.
+
+use crate::diagnostic::TextRange;
+
+/// Abbreviations after which a period does not end a sentence (compared without the final dot,
+/// case-sensitively: "No." is an abbreviation, "no." ends a sentence).
+const ABBREVIATIONS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "Gen", "Lt", "Col", "Maj", "Capt", "Adm",
+    "Cmdr", "Sgt", "Amb", "Gov", "Sen", "Rep", "Hon", "Rev", "H.E", "No", "Nos", "no", "Art",
+    "Arts", "art", "para", "paras", "Para", "Paras", "e.g", "i.e", "cf", "viz", "vs", "Vol", "vol",
+    "p", "pp", "Sec", "Ch", "Ch", "Fig", "Inc", "Ltd", "Co", "Corp", "Jan", "Feb", "Mar", "Apr",
+    "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.N", "U.K", "E.U", "U.S.A",
+    "U.A.E", "a.m", "p.m", "approx", "Dept", "Ave", "Mt", "Ft", "Op",
+];
+
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn is_inner_joiner(c: char) -> bool {
+    matches!(c, '\'' | '’' | '-' | '‐' | '‑')
+}
+
+/// Word ranges of `text[span]`: runs of letters and digits, joined by inner apostrophes and hyphens
+/// ("Russia’s", "co-operation" are one word each).
+pub fn words(text: &str, span: TextRange) -> Words<'_> {
+    Words {
+        text,
+        pos: span.start,
+        end: span.end,
+    }
+}
+
+pub struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+    end: usize,
+}
+
+impl Iterator for Words<'_> {
+    type Item = TextRange;
+
+    fn next(&mut self) -> Option<TextRange> {
+        let slice = &self.text[self.pos..self.end];
+        let mut chars = slice.char_indices().peekable();
+        let start = loop {
+            let (i, c) = chars.next()?;
+            if is_word_char(c) {
+                break self.pos + i;
+            }
+        };
+        let mut end = self.end;
+        let mut pending_joiner: Option<usize> = None;
+        while let Some((i, c)) = chars.next() {
+            let at = self.pos + i;
+            if is_word_char(c) {
+                pending_joiner = None;
+                continue;
+            }
+            if pending_joiner.is_none() && is_inner_joiner(c) {
+                if let Some(&(_, next)) = chars.peek() {
+                    if is_word_char(next) {
+                        pending_joiner = Some(at);
+                        continue;
+                    }
+                }
+            }
+            end = pending_joiner.unwrap_or(at);
+            break;
+        }
+        self.pos = end;
+        Some(TextRange::new(start, end))
+    }
+}
+
+pub fn word_count(text: &str, span: TextRange) -> usize {
+    words(text, span).count()
+}
+
+/// Fold case, whitespace and quote style so copies that differ only in those compare equal.
+pub fn normalize_into(text: &str, out: &mut String) {
+    out.clear();
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        match c {
+            '“' | '”' | '„' | '‟' | '«' | '»' | '"' | '〝' | '〞' => out.push('"'),
+            '‘' | '’' | '‚' | '‛' | '‹' | '›' | '\'' | '`' => out.push('\''),
+            '‐' | '‑' | '‒' | '–' | '—' => out.push('-'),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+}
+
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    normalize_into(text, &mut out);
+    out
+}
+
+/// Sentence ranges inside `span`, trimmed of surrounding whitespace.
+pub fn sentences(text: &str, span: TextRange) -> Vec<TextRange> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = span.start;
+    let mut i = span.start;
+    while i < span.end {
+        let b = bytes[i];
+        if matches!(b, b'.' | b'!' | b'?') || bytes[i..].starts_with("…".as_bytes()) {
+            let mark_len = if b == b'.' || b == b'!' || b == b'?' {
+                1
+            } else {
+                '…'.len_utf8()
+            };
+            // Swallow runs of terminal marks and closing quotes or brackets: `?!`, `.”`, `.)`.
+            let mut end = i + mark_len;
+            while end < span.end {
+                let c = text[end..].chars().next().unwrap();
+                if matches!(
+                    c,
+                    '.' | '!' | '?' | '"' | '\'' | '”' | '’' | '»' | ')' | ']' | '›'
+                ) {
+                    end += c.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            if ends_sentence(text, span, start, i, end) {
+                push_trimmed(text, TextRange::new(start, end), &mut out);
+                start = end;
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    push_trimmed(text, TextRange::new(start, span.end), &mut out);
+    out
+}
+
+fn ends_sentence(
+    text: &str,
+    span: TextRange,
+    sentence_start: usize,
+    mark: usize,
+    after: usize,
+) -> bool {
+    let rest = &text[after..span.end];
+    let next_nonspace = rest.trim_start();
+    if next_nonspace.is_empty() {
+        return true;
+    }
+    if next_nonspace.len() == rest.len() {
+        // No whitespace after the mark: "U.S.-led", "3.5", "A/RES/80/1."
+        return false;
+    }
+    let next = next_nonspace.chars().next().unwrap();
+    let opens_sentence = next.is_uppercase()
+        || next.is_ascii_digit()
+        || matches!(
+            next,
+            '"' | '“' | '‘' | '«' | '„' | '(' | '[' | '\'' | '-' | '–' | '—' | '•'
+        )
+        || (!next.is_lowercase() && next.is_alphabetic());
+    if !opens_sentence {
+        return false;
+    }
+    if text.as_bytes()[mark] != b'.' {
+        return true;
+    }
+    // The token before the period: an abbreviation or a single initial keeps the sentence open.
+    let before = &text[sentence_start..mark];
+    let token_start = before
+        .rfind(|c: char| c.is_whitespace() || matches!(c, '(' | '“' | '"' | '‘' | '['))
+        .map(|p| p + before[p..].chars().next().unwrap().len_utf8())
+        .unwrap_or(0);
+    let token = &before[token_start..];
+    if token.is_empty() {
+        return true;
+    }
+    if ABBREVIATIONS.contains(&token) {
+        return false;
+    }
+    let mut chars = token.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if c.is_uppercase() {
+            return false; // an initial: "John F. Kennedy"
+        }
+    }
+    // Dotted acronyms such as "U.S.A" or "D.C" written with inner dots.
+    if token.len() <= 6
+        && token.contains('.')
+        && token.chars().all(|c| c == '.' || c.is_alphabetic())
+    {
+        return false;
+    }
+    true
+}
+
+fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
+    let slice = range.slice(text);
+    let trimmed_start = slice.len() - slice.trim_start().len();
+    let trimmed = slice.trim();
+    if !trimmed.is_empty() {
+        let start = range.start + trimmed_start;
+        out.push(TextRange::new(start, start + trimmed.len()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word_texts(text: &str) -> Vec<&str> {
+        words(text, TextRange::new(0, text.len()))
+            .map(|r| r.slice(text))
+            .collect()
+    }
+
+    fn sentence_texts(text: &str) -> Vec<&str> {
+        sentences(text, TextRange::new(0, text.len()))
+            .into_iter()
+            .map(|r| r.slice(text))
+            .collect()
+    }
+
+    #[test]
+    fn words_keep_inner_apostrophes_and_hyphens() {
+        assert_eq!(
+            word_texts("Russia’s co-operation - 'quoted' G7, 2024."),
+            ["Russia’s", "co-operation", "quoted", "G7", "2024"]
+        );
+        assert_eq!(
+            word_texts("Союзное государство, 上海"),
+            ["Союзное", "государство", "上海"]
+        );
+    }
+
+    #[test]
+    fn normalization_folds_case_space_and_quotes() {
+        assert_eq!(
+            normalize("  The “Union”\n State’s "),
+            normalize("the \"union\" state's")
+        );
+    }
+
+    #[test]
+    fn sentences_do_not_break_after_communique_abbreviations() {
+        let text = "The U.S. and the U.N. met Mr. Smith on Art. 5, e.g. today. No. 4 was adopted! See A/RES/80/1. Done";
+        assert_eq!(
+            sentence_texts(text),
+            [
+                "The U.S. and the U.N. met Mr. Smith on Art. 5, e.g. today.",
+                "No. 4 was adopted!",
+                "See A/RES/80/1.",
+                "Done"
+            ]
+        );
+    }
+
+    #[test]
+    fn sentences_include_closing_quotes() {
+        assert_eq!(
+            sentence_texts("He said “yes.” Then left."),
+            ["He said “yes.”", "Then left."]
+        );
+    }
+
+    #[test]
+    fn lowercase_continuation_does_not_end_a_sentence() {
+        assert_eq!(
+            sentence_texts("approx. ten and etc. more. Next"),
+            ["approx. ten and etc. more.", "Next"]
+        );
+    }
+}
