@@ -12,14 +12,19 @@ pub fn corpus_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("note: corpus not found at {}; corpus test skipped", dir.display());
+        eprintln!(
+            "note: corpus not found at {}; corpus test skipped",
+            dir.display()
+        );
         None
     }
 }
 
 /// Every `.txt` file of the corpus, sorted.
 pub fn corpus_files() -> Vec<PathBuf> {
-    let Some(dir) = corpus_dir() else { return Vec::new() };
+    let Some(dir) = corpus_dir() else {
+        return Vec::new();
+    };
     let mut files = Vec::new();
     let mut stack = vec![dir];
     while let Some(dir) = stack.pop() {
@@ -37,7 +42,9 @@ pub fn corpus_files() -> Vec<PathBuf> {
 }
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn read_fixture(name: &str) -> String {
