@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: the Rust tests (unit, CLI, corpus, language server), then the real-editor
+# tests when their driver exists (each editor test installs what it can and skips visibly otherwise).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --locked --all-targets
+
+if [ -x editors/test/run-all.sh ]; then
+    editors/test/run-all.sh
+fi
