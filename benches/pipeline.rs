@@ -27,7 +27,10 @@ fn corpus() -> Option<(PathBuf, Vec<(DocumentKind, String)>)> {
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "txt" || e == "md") {
-                files.push((DocumentKind::from_path(&path), std::fs::read_to_string(&path).ok()?));
+                files.push((
+                    DocumentKind::from_path(&path),
+                    std::fs::read_to_string(&path).ok()?,
+                ));
             }
         }
     }
