@@ -14,10 +14,12 @@ use crate::fix::fix_document;
 use crate::lint::lint_workspace;
 use crate::rules::{RULES, WorkspaceDoc};
 
+pub mod baseline;
 mod configs;
 pub mod output;
 mod walk;
 
+use baseline::Baseline;
 use configs::{ConfigResolver, Overrides};
 use output::{FileResult, OutputFormat, Report};
 
@@ -113,6 +115,19 @@ pub struct CheckArgs {
     pub stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write the report to this file instead of standard output (the exit status is unchanged).
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+    /// Report and fail only on findings that this baseline file does not record.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in this baseline file (for --baseline) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Print counts per rule instead of the findings (JSON with --format json); with
+    /// --output-file the report still goes to the file.
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 /// Exit statuses: 0 clean, 1 findings at or above `--fail-on`, 2 usage, config or I/O error.
@@ -225,6 +240,16 @@ fn check(args: CheckArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    let baseline = match &args.baseline {
+        Some(path) => match Baseline::read(path) {
+            Ok(b) => Some(b),
+            Err(message) => {
+                eprintln!("sherpa: {message}");
+                return EXIT_ERROR;
+            }
+        },
+        None => None,
+    };
     let mut had_error = false;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -292,36 +317,57 @@ fn check(args: CheckArgs) -> u8 {
             diagnostics,
         })
         .collect();
-    let report = Report::new(files, files_checked);
+    let mut report = Report::new(files, files_checked);
+    report.fail_threshold = args.fail_on.threshold();
 
-    let failing = match args.fail_on.threshold() {
-        Some(threshold) => report.findings().any(|(_, d)| d.severity >= threshold),
-        None => false,
-    };
-    // With --diff the diff is the output; with --fix on stdin the fixed text is.
-    let fixed_stdin = args.fix && !args.diff && reads_stdin;
-    if !args.diff && !fixed_stdin {
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
-        let stdout = io::stdout();
-        let mut out = io::BufWriter::new(stdout.lock());
-        if let Err(e) =
-            output::write(args.format, &report, &mut out, color).and_then(|_| out.flush())
-        {
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                eprintln!("sherpa: cannot write output: {e}");
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_report(&report);
+        match baseline.write(path) {
+            Ok(()) => eprintln!(
+                "sherpa: recorded {} {} in baseline {}",
+                report.finding_count(),
+                if report.finding_count() == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                },
+                path.display()
+            ),
+            Err(message) => {
+                eprintln!("sherpa: {message}");
                 had_error = true;
             }
         }
+    }
+    if let Some(baseline) = &baseline {
+        let applied = baseline.apply(&mut report);
+        if applied.gone > 0 {
+            eprintln!(
+                "sherpa: {} {} in the baseline no longer {}; refresh it with --write-baseline",
+                applied.gone,
+                if applied.gone == 1 {
+                    "finding"
+                } else {
+                    "findings"
+                },
+                if applied.gone == 1 { "occurs" } else { "occur" },
+            );
+        }
+    }
+
+    let failing = args.write_baseline.is_none() && report.findings().any(|(_, d)| report.fails(d));
+    // With --diff the diff is the output; with --fix on stdin the fixed text is.
+    let fixed_stdin = args.fix && !args.diff && reads_stdin;
+    if !args.diff && !fixed_stdin {
+        had_error |= write_outputs(&args, &report);
     } else if fixed_stdin {
         let mut err = io::stderr().lock();
         let _ = output::write(args.format, &report, &mut err, false);
+    }
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = append_step_summary(Path::new(&path), &report)
+    {
+        eprintln!("sherpa: cannot append to GITHUB_STEP_SUMMARY: {e}");
     }
 
     if had_error {
@@ -331,6 +377,57 @@ fn check(args: CheckArgs) -> u8 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// The report (to --output-file or standard output) and the --statistics table. Returns whether
+/// an error occurred.
+fn write_outputs(args: &CheckArgs, report: &Report) -> bool {
+    let mut had_error = false;
+    if let Some(path) = &args.output_file {
+        let written = std::fs::File::create(path).and_then(|file| {
+            let mut out = io::BufWriter::new(file);
+            output::write(args.format, report, &mut out, false)?;
+            out.flush()
+        });
+        if let Err(e) = written {
+            eprintln!("sherpa: cannot write {}: {e}", path.display());
+            had_error = true;
+        }
+    }
+    if args.output_file.is_some() && !args.statistics {
+        return had_error;
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = if args.statistics && args.format == OutputFormat::Json {
+        output::summary::write_statistics_json(report, &mut out)
+    } else if args.statistics {
+        output::summary::write_statistics_text(report, &mut out)
+    } else {
+        output::write(args.format, report, &mut out, color)
+    };
+    if let Err(e) = written.and_then(|_| out.flush()) {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("sherpa: cannot write output: {e}");
+            had_error = true;
+        }
+    }
+    had_error
+}
+
+fn append_step_summary(path: &Path, report: &Report) -> io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(output::summary::step_summary(report).as_bytes())
 }
 
 /// Files over this size are still linted, but a note says so; nothing is refused for size alone.

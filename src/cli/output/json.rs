@@ -84,6 +84,5 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect(),
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *out, &findings).map_err(io::Error::other)?;
-    writeln!(out)
+    super::write_json(out, &findings)
 }

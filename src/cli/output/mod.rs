@@ -6,11 +6,18 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, TextRange};
+use crate::diagnostic::{Applicability, Diagnostic, Severity, TextRange};
 use crate::document::Document;
+use crate::text::normalize_into;
 
 pub mod github;
+pub mod gitlab;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod rdjson;
+pub mod sarif;
+pub mod summary;
 pub mod text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -21,6 +28,16 @@ pub enum OutputFormat {
     Json,
     /// GitHub Actions workflow commands (annotations on pull requests).
     Github,
+    /// SARIF 2.1.0 (GitHub code scanning and other static-analysis viewers).
+    Sarif,
+    /// JUnit XML: one test case per file, one failure per finding.
+    Junit,
+    /// Reviewdog Diagnostic Format (rdjson), with fixes as suggestions.
+    Rdjson,
+    /// GitLab Code Quality report (Code Climate JSON).
+    Gitlab,
+    /// A self-contained HTML page: the drafts with their findings highlighted.
+    Html,
 }
 
 pub struct FileResult {
@@ -35,6 +52,10 @@ pub struct Report {
     by_path: HashMap<Arc<str>, usize>,
     /// Files read in the run, with or without findings.
     pub files_checked: usize,
+    /// Findings left out because `--baseline` already records them.
+    pub baselined: usize,
+    /// Lowest severity that fails the run (`--fail-on`); `None` for `--fail-on never`.
+    pub fail_threshold: Option<Severity>,
 }
 
 impl Report {
@@ -48,7 +69,63 @@ impl Report {
             files,
             by_path,
             files_checked,
+            baselined: 0,
+            fail_threshold: Some(Severity::Warning),
         }
+    }
+
+    /// Whether a finding makes the run fail under `--fail-on`.
+    pub fn fails(&self, d: &Diagnostic) -> bool {
+        self.fail_threshold.is_some_and(|t| d.severity >= t)
+    }
+
+    pub fn file_index(&self, path: &str) -> Option<usize> {
+        self.by_path.get(path).copied()
+    }
+
+    /// Counts per rule, most frequent first (ties by rule name).
+    pub fn rule_statistics(&self) -> Vec<RuleStatistics> {
+        let mut by_rule: HashMap<&'static str, RuleStatistics> = HashMap::new();
+        let mut last_file: HashMap<&'static str, usize> = HashMap::new();
+        for (index, file) in self.files.iter().enumerate() {
+            for d in &file.diagnostics {
+                let entry = by_rule.entry(d.rule).or_insert(RuleStatistics {
+                    rule: d.rule,
+                    severity: d.severity,
+                    count: 0,
+                    files: 0,
+                    fixable: 0,
+                });
+                entry.count += 1;
+                entry.severity = entry.severity.max(d.severity);
+                if d.best_fix(Applicability::Safe).is_some() {
+                    entry.fixable += 1;
+                }
+                if last_file.insert(d.rule, index) != Some(index) {
+                    entry.files += 1;
+                }
+            }
+        }
+        let mut stats: Vec<RuleStatistics> = by_rule.into_values().collect();
+        stats.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule.cmp(b.rule)));
+        stats
+    }
+
+    /// Content fingerprints of every finding, in the order of [`Report::findings`].
+    pub fn fingerprints(&self) -> Vec<Fingerprint> {
+        let mut seen: HashMap<(&str, u64), usize> = HashMap::new();
+        self.findings()
+            .map(|(file, d)| {
+                let content = content_fingerprint(&file.doc, d);
+                let occurrence = seen.entry((&file.path, content)).or_insert(0);
+                let fingerprint = Fingerprint {
+                    content,
+                    occurrence: *occurrence,
+                };
+                *occurrence += 1;
+                fingerprint
+            })
+            .collect()
     }
 
     pub fn doc(&self, path: &str) -> Option<&Document> {
@@ -66,6 +143,92 @@ impl Report {
     }
 }
 
+/// Findings of one rule in a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleStatistics {
+    pub rule: &'static str,
+    /// The highest severity among the rule's findings (configuration may differ per folder).
+    pub severity: Severity,
+    pub count: usize,
+    pub files: usize,
+    /// Findings with a safe fix (`--fix` applies them).
+    pub fixable: usize,
+}
+
+/// Identifies a finding across edits elsewhere in its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    /// Rule + normalized enclosing paragraph + normalized finding text; see [`content_fingerprint`].
+    pub content: u64,
+    /// How many earlier findings of the same file share `content` (a paragraph pasted three times).
+    pub occurrence: usize,
+}
+
+impl Fingerprint {
+    pub fn content_hex(&self) -> String {
+        format!("{:016x}", self.content)
+    }
+}
+
+/// Fixed so fingerprints are the same on every machine and in every release that keeps `v1`.
+pub const FINGERPRINT_SEED: u64 = 0x7368_6572_7061_0001;
+
+/// Hash of the rule, the normalized text of the paragraph holding the finding and the normalized
+/// text of the finding itself. Line numbers and offsets are left out, so the fingerprint
+/// survives edits elsewhere in the file; case, whitespace and quote style are folded.
+pub fn content_fingerprint(doc: &Document, d: &Diagnostic) -> u64 {
+    let text = doc.text();
+    let context = enclosing_block(doc, d.span);
+    let mut key = String::with_capacity(context.len() + d.span.len() + d.rule.len() + 2);
+    let mut normalized = String::new();
+    key.push_str(d.rule);
+    key.push('\0');
+    normalize_into(slice_lossy(text, context), &mut normalized);
+    key.push_str(&normalized);
+    key.push('\0');
+    normalize_into(slice_lossy(text, d.span), &mut normalized);
+    key.push_str(&normalized);
+    xxhash_rust::xxh3::xxh3_64_with_seed(key.as_bytes(), FINGERPRINT_SEED)
+}
+
+/// The block (paragraph, heading, list item...) containing `span`, or the whole lines it covers
+/// when it crosses blocks or lies outside every block.
+pub fn enclosing_block(doc: &Document, span: TextRange) -> TextRange {
+    let blocks = doc.blocks();
+    let after = blocks.partition_point(|b| b.span.start <= span.start);
+    if let Some(block) = after.checked_sub(1).map(|i| blocks[i])
+        && block.span.start <= span.start
+        && span.end <= block.span.end
+    {
+        return block.span;
+    }
+    let lines = doc.lines();
+    let source = doc.source();
+    let first = lines.line_of(span.start.min(source.len()));
+    let last = lines.line_of(span.end.min(source.len()));
+    TextRange::new(
+        lines.line_start(first),
+        lines.line_end(last, source).max(span.end.min(source.len())),
+    )
+}
+
+/// `span` of `text`, clamped to the text and to character boundaries (never panics).
+pub fn slice_lossy(text: &str, span: TextRange) -> &str {
+    let start = crate::line_index::floor_char_boundary(text, span.start);
+    let end = crate::line_index::floor_char_boundary(text, span.end).max(start);
+    &text[start..end]
+}
+
+/// A path as written in reports that other tools match against repository files: forward
+/// slashes, no leading `./`.
+pub fn portable_path(path: &str) -> String {
+    let mut path = path.replace('\\', "/");
+    while let Some(rest) = path.strip_prefix("./") {
+        path = rest.trim_start_matches('/').to_string();
+    }
+    path
+}
+
 pub fn write(
     format: OutputFormat,
     report: &Report,
@@ -76,6 +239,49 @@ pub fn write(
         OutputFormat::Text => text::write(report, out, color),
         OutputFormat::Json => json::write(report, out),
         OutputFormat::Github => github::write(report, out),
+        OutputFormat::Sarif => sarif::write(report, out),
+        OutputFormat::Junit => junit::write(report, out),
+        OutputFormat::Rdjson => rdjson::write(report, out),
+        OutputFormat::Gitlab => gitlab::write(report, out),
+        OutputFormat::Html => html::write(report, out),
+    }
+}
+
+/// Pretty JSON and a final line break; I/O errors keep their kind (a closed pipe stays quiet).
+pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| match e.io_error_kind() {
+        Some(kind) => io::Error::new(kind, e),
+        None => io::Error::other(e),
+    })?;
+    writeln!(out)
+}
+
+/// Character (Unicode scalar value) offsets of a document, for formats that count characters.
+pub struct CharOffsets {
+    /// Characters before the start of each line.
+    line_chars: Vec<usize>,
+}
+
+impl CharOffsets {
+    pub fn new(doc: &Document) -> Self {
+        let lines = doc.lines();
+        let source = doc.source();
+        let mut line_chars = Vec::with_capacity(lines.line_count());
+        let mut chars = 0;
+        let mut previous = 0;
+        for line in 0..lines.line_count() {
+            let start = lines.line_start(line);
+            chars += source[previous..start].chars().count();
+            line_chars.push(chars);
+            previous = start;
+        }
+        Self { line_chars }
+    }
+
+    /// Characters before byte `offset` (rounded down to a character boundary).
+    pub fn char_offset(&self, doc: &Document, offset: usize) -> usize {
+        let lc = doc.lines().line_col(offset, doc.source());
+        self.line_chars[lc.line] + lc.column
     }
 }
 

@@ -77,9 +77,16 @@ fn render(
 pub fn summary(report: &Report) -> String {
     let count = report.finding_count();
     let checked = report.files_checked;
+    let baselined = match report.baselined {
+        0 => String::new(),
+        n => format!(
+            "; {n} baselined {} not shown",
+            plural(n, "finding", "findings")
+        ),
+    };
     if count == 0 {
         return format!(
-            "No findings in {checked} {}.",
+            "No findings in {checked} {}{baselined}.",
             plural(checked, "file", "files")
         );
     }
@@ -111,6 +118,7 @@ pub fn summary(report: &Report) -> String {
             " ({safe} fixable with --fix, {u} more with --unsafe-fixes)"
         )),
     }
+    line.push_str(&baselined);
     line
 }
 
