@@ -141,8 +141,9 @@ impl Baseline {
     }
 }
 
+/// The start of the finding's text on one line (white space folded).
 fn excerpt(text: &str) -> String {
-    let folded = crate::text::normalize(text);
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut chars = folded.chars();
     let mut out: String = chars.by_ref().take(EXCERPT_CHARS).collect();
     if chars.next().is_some() {

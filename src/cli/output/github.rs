@@ -1,8 +1,9 @@
-//! `--format github`: one GitHub Actions workflow command per finding.
+//! `--format github`: one GitHub Actions workflow command per finding. Paths are written
+//! without a leading `./`, as GitHub matches them against repository paths.
 
 use std::io::{self, Write};
 
-use super::{Report, range};
+use super::{Report, portable_path, range};
 use crate::diagnostic::Severity;
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -16,7 +17,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&file.path),
+            escape_property(&portable_path(&file.path)),
             r.start.line,
             r.start.column,
             r.end.line,
