@@ -422,6 +422,30 @@ fn output_file_receives_the_report_and_the_exit_status_still_reflects_findings()
 }
 
 #[test]
+fn a_report_written_into_the_linted_folder_is_not_linted_next_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let draft = crate_dir().join(CORPUS_FIXTURES[0]);
+    std::fs::copy(draft, dir.path().join("statement.txt")).unwrap();
+    let args = [
+        "check",
+        "--select",
+        "duplicate-paragraph",
+        "--output-file",
+        "report.txt",
+        ".",
+    ];
+    for _ in 0..2 {
+        sherpa()
+            .current_dir(dir.path())
+            .args(args)
+            .assert()
+            .success();
+        let report = std::fs::read_to_string(dir.path().join("report.txt")).unwrap();
+        assert_eq!(report, "No findings in 1 file.\n");
+    }
+}
+
+#[test]
 fn statistics_count_findings_per_rule() {
     let findings = json_findings(&[SEED], &[]);
     let mut expected: std::collections::BTreeMap<String, usize> = Default::default();

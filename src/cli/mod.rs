@@ -262,10 +262,22 @@ fn check(args: CheckArgs) -> u8 {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .collect();
-    let walked = walk::collect(&file_paths, &configs);
+    let mut walked = walk::collect(&file_paths, &configs);
     for error in &walked.errors {
         eprintln!("sherpa: {error}");
         had_error = true;
+    }
+    // A report written into the linted folder (`--output-file report.txt`) by an earlier run is
+    // not a draft.
+    if let Some(report_file) = args
+        .output_file
+        .as_deref()
+        .and_then(|p| p.canonicalize().ok())
+    {
+        walked.files.retain(|path| {
+            path.file_name() != report_file.file_name()
+                || path.canonicalize().ok().as_ref() != Some(&report_file)
+        });
     }
 
     let mut outcomes: Vec<ReadOutcome> = walked
