@@ -425,11 +425,11 @@ fn write_outputs(args: &CheckArgs, report: &Report) -> bool {
     } else {
         output::write(args.format, report, &mut out, color)
     };
-    if let Err(e) = written.and_then(|_| out.flush()) {
-        if e.kind() != io::ErrorKind::BrokenPipe {
-            eprintln!("sherpa: cannot write output: {e}");
-            had_error = true;
-        }
+    if let Err(e) = written.and_then(|_| out.flush())
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("sherpa: cannot write output: {e}");
+        had_error = true;
     }
     had_error
 }
