@@ -3,6 +3,7 @@
 //! The engine is pure: text in, [`Diagnostic`]s with byte spans out. The command line (`cli`)
 //! and the language server (`lsp`) are thin edges over it.
 
+pub mod clauses;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

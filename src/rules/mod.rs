@@ -10,9 +10,13 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::document::Document;
 
 pub mod duplicate_paragraph;
+pub mod unbalanced_delimiter;
 
 /// Every rule sherpa knows, in the order `sherpa rules` lists them.
-pub static RULES: &[&RuleMeta] = &[&duplicate_paragraph::RULE];
+pub static RULES: &[&RuleMeta] = &[
+    &duplicate_paragraph::RULE,
+    &unbalanced_delimiter::RULE,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Family {

@@ -1,0 +1,224 @@
+//! Labelled items of a draft grouped into runs: the labels that start paragraphs or list items
+//! ("1.", "(a)", "ii)"), and inline runs inside one paragraph ("… (a) x; (b) y; and (c) z").
+//! A run is one counting sequence of one style; a label with value 1 starts a new run.
+
+use crate::clauses::labels::{Counter, Frame, Label, Reading, label_at};
+use crate::clauses::lexis;
+use crate::document::Document;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Labels at the start of paragraphs and list items, across the whole draft.
+    Blocks,
+    /// Labels inside the paragraph with this block index.
+    Inline(usize),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Item {
+    pub label: Label,
+    /// The reading the sequence settled on.
+    pub reading: Reading,
+    /// Index of the block the label is in.
+    pub block: usize,
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub scope: Scope,
+    pub counter: Counter,
+    pub frame: Frame,
+    pub items: Vec<Item>,
+}
+
+impl Run {
+    pub fn reading(&self, value: u32) -> Reading {
+        Reading {
+            counter: self.counter,
+            value,
+        }
+    }
+}
+
+/// Every run of the draft, block runs first, each in text order.
+pub fn runs(doc: &Document) -> Vec<Run> {
+    let text = doc.text();
+    let mut builder = Builder::default();
+    for (index, block) in doc.blocks().iter().enumerate() {
+        if let Some(label) = label_at(text, block.span.start, block.span.end, true) {
+            builder.add(Scope::Blocks, label, index, false);
+        }
+    }
+    for (index, block) in doc.blocks().iter().enumerate() {
+        let scope = Scope::Inline(index);
+        let bytes = text.as_bytes();
+        let span = block.span;
+        // Cheap pre-filter: inline labels always end with ')'.
+        if memchr::memchr(b')', &bytes[span.start..span.end]).is_none() {
+            continue;
+        }
+        let mut at = span.start;
+        while at < span.end {
+            let b = bytes[at];
+            let starts_token = at == span.start || bytes[at - 1].is_ascii_whitespace();
+            if starts_token && (b == b'(' || b.is_ascii_alphanumeric()) {
+                if let Some(label) = label_at(text, at, span.end, false) {
+                    if is_inline_enumerator(text, span.start, span.end, &label) {
+                        builder.add(scope, label, index, true);
+                    }
+                    at = label.span.end;
+                    continue;
+                }
+            }
+            at += 1;
+        }
+    }
+    let mut runs = builder.runs;
+    // A lone inline label (often the paragraph's own "(a)") is no enumeration.
+    runs.retain(|run| run.scope == Scope::Blocks || run.items.len() > 1);
+    runs
+}
+
+/// An inline label that enumerates rather than refers: not "paragraph 5 (a)", "subparagraphs (a)
+/// and (c)", "two (2) years" or "Article 2 (b)", and followed by the item's first word.
+fn is_inline_enumerator(text: &str, floor: usize, limit: usize, label: &Label) -> bool {
+    let before = text[floor..label.span.start].trim_end();
+    if let Some(previous) = before.split_whitespace().next_back() {
+        let word = previous.trim_end_matches([',', ';', ':']);
+        let ends_clause = word.len() < previous.len();
+        if !ends_clause
+            && (word.ends_with(|c: char| c.is_ascii_digit() || c == ')' || c == ']')
+                || lexis::is_reference_word(word.trim_start_matches(['(', '“', '"'])))
+        {
+            return false;
+        }
+    }
+    let after = text[label.span.end..limit].trim_start();
+    let Some(first) = after.chars().next() else {
+        return false;
+    };
+    if !(first.is_alphabetic() || matches!(first, '“' | '"' | '‘' | '«' | '(')) {
+        return false;
+    }
+    let next_word = after
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    !lexis::is_any(
+        next_word,
+        &["and", "or", "to", "through", "of", "above", "below", "thereof", "hereof"],
+    )
+}
+
+#[derive(Default)]
+struct Builder {
+    runs: Vec<Run>,
+    /// The run currently open for each (scope, counter, frame).
+    open: Vec<(Scope, Counter, Frame, usize)>,
+}
+
+impl Builder {
+    fn open_run(&self, scope: Scope, counter: Counter, frame: Frame) -> Option<usize> {
+        self.open
+            .iter()
+            .rev()
+            .find(|(s, c, f, _)| *s == scope && *c == counter && *f == frame)
+            .map(|&(_, _, _, run)| run)
+    }
+
+    fn last_value(&self, run: usize) -> u32 {
+        self.runs[run].items.last().map_or(0, |i| i.reading.value)
+    }
+
+    fn add(&mut self, scope: Scope, label: Label, block: usize, must_start_at_one: bool) {
+        // Rank each reading: continuing a run beats restarting one, which beats a gap in an
+        // existing run, which beats a run that does not start at 1.
+        let mut best: Option<(u8, Reading, Option<usize>)> = None;
+        for reading in label.readings.iter() {
+            let run = self.open_run(scope, reading.counter, label.frame);
+            let rank = match run {
+                Some(run) if self.last_value(run) + 1 == reading.value => 0,
+                _ if reading.value == 1 => 1,
+                Some(_) => 2,
+                None => 3,
+            };
+            if best.is_none_or(|(r, _, _)| rank < r) {
+                best = Some((rank, reading, run));
+            }
+        }
+        let Some((rank, reading, run)) = best else {
+            return;
+        };
+        if rank == 3 && must_start_at_one {
+            return;
+        }
+        let item = Item {
+            label,
+            reading,
+            block,
+        };
+        match run {
+            Some(run) if reading.value != 1 => self.runs[run].items.push(item),
+            _ => {
+                self.open
+                    .retain(|(s, c, f, _)| !(*s == scope && *c == reading.counter && *f == label.frame));
+                self.open
+                    .push((scope, reading.counter, label.frame, self.runs.len()));
+                self.runs.push(Run {
+                    scope,
+                    counter: reading.counter,
+                    frame: label.frame,
+                    items: vec![item],
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::DocumentKind;
+
+    fn describe(source: &str) -> Vec<String> {
+        let doc = Document::new(source, DocumentKind::Plain);
+        runs(&doc)
+            .iter()
+            .map(|run| {
+                let labels: Vec<&str> = run
+                    .items
+                    .iter()
+                    .map(|i| i.label.span.slice(source))
+                    .collect();
+                format!("{:?} {:?}: {}", run.scope, run.counter, labels.join(" "))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn block_labels_form_runs_and_restart_at_one() {
+        let text = "1. Decides:\n\n(a) x;\n\n(b) y;\n\n2. Requests:\n\n(a) z;\n\n(h) p;\n\n(i) q;\n";
+        assert_eq!(
+            describe(text),
+            [
+                "Blocks Arabic: 1. 2.",
+                "Blocks LowerLetter: (a) (b)",
+                "Blocks LowerLetter: (a) (h) (i)",
+            ]
+        );
+    }
+
+    #[test]
+    fn roman_and_letter_readings_follow_the_sequence() {
+        let text = "(i) x;\n\n(ii) y;\n\n(iii) z;\n\n(iv) w;\n\n(v) v.\n";
+        assert_eq!(describe(text), ["Blocks LowerRoman: (i) (ii) (iii) (iv) (v)"]);
+    }
+
+    #[test]
+    fn inline_runs_start_at_one_and_skip_references() {
+        let text = "The Parties will: (a) build x; (b) keep y, as in paragraph 5 (c) and subparagraphs (d) and (e); and (c) meet. See also two (2) items and (4) more.";
+        assert_eq!(describe(text), ["Inline(0) LowerLetter: (a) (b) (c)"]);
+        let text = "Areas: 1) maritime cooperation, 2) connectivity, 3) the 2030 Agenda, 4) economic areas.";
+        assert_eq!(describe(text), ["Inline(0) Arabic: 1) 2) 3) 4)"]);
+    }
+}

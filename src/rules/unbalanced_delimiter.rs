@@ -1,0 +1,1220 @@
+use crate::clauses::labels::{is_enumerator_close, label_at};
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
+use crate::document::Document;
+use crate::rules::{Check, Context, NoOptions};
+use crate::text::sentences;
+
+declare_rule! {
+    /// ## What it does
+    /// Finds opening marks without their closing mark, closing marks without an opening one, and
+    /// marks closed in the wrong order, in every script a communiqué may quote: “ ” and ‘ ’,
+    /// straight " and ' (paired by position), « » (with or without inner spaces, and the
+    /// German » « order), „ “ and ‚ ‘ (German, Russian), ‹ ›, 「 」 『 』, ( ) [ ] { }, and stray
+    /// < > in the text (HTML debris). It also reports a left quote used as an apostrophe
+    /// ("Russia‘s") and a quote mark turned the wrong way.
+    ///
+    /// The rules of the trade are followed: apostrophes are not quotes (Russia’s, States’, ’90s,
+    /// rock ’n’ roll); enumerators such as "a)", "ii)", "1)" close nothing; a quotation running
+    /// over several paragraphs repeats its opening mark at each paragraph and closes only at the
+    /// end; brackets must close within their paragraph. The finding sits on the mark without a
+    /// partner and says what was expected.
+    ///
+    /// ## Why it matters
+    /// A quotation that never closes or a bracket closed twice survives many rounds of
+    /// negotiation because people read for meaning, not structure, and it is the first thing a
+    /// reader of the published text notices.
+    ///
+    /// ## Example
+    /// ```text
+    /// In this regard, we recall the AU theme of the year 2022: Strengthening Resilience in
+    /// Nutrition and Food Security on the African Continent.” We take note of …
+    ///                                                         ^ closing ” has no opening “
+    /// We recall further restrictive measures on Russia‘s economy.
+    ///                                                 ^ left quote used as an apostrophe
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Replacing a left quote used as an apostrophe with ’ is safe. Removing a stray mark and
+    /// turning a quote mark the right way are unsafe: the mark may instead lack a partner
+    /// elsewhere. Inserting a missing closing mark at the end of the clause or sentence is
+    /// display-only, since only the author knows where the quotation or aside ends; it is
+    /// unsafe when the place is obvious (a short aside with no other punctuation before the end
+    /// of its sentence, or a mark that must close before an enclosing one).
+    pub static RULE {
+        name: "unbalanced-delimiter",
+        family: Clauses,
+        severity: Warning,
+        enabled: true,
+        fix: Always,
+        summary: "A quotation mark or bracket has no partner, or marks are closed in the wrong order",
+        check: Check::Document(check),
+        options: NoOptions,
+    }
+}
+
+/// A kind of paired mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pair {
+    Paren,
+    Square,
+    Curly,
+    Corner,
+    WhiteCorner,
+    FullwidthParen,
+    Lenticular,
+    Angle,
+    /// “ … ”
+    Double,
+    /// „ … “ (German, Russian) or „ … ” (Polish, Hungarian)
+    LowDouble,
+    /// ” … ” (Swedish, Finnish)
+    RightDouble,
+    /// ‘ … ’
+    Single,
+    /// ‚ … ‘ (German) or ‚ … ’
+    LowSingle,
+    /// « … » (or » … « where the draft uses that order)
+    Guillemet,
+    /// ‹ … ›
+    SingleGuillemet,
+    /// " … "
+    StraightDouble,
+    /// ' … '
+    StraightSingle,
+}
+
+impl Pair {
+    fn is_quote(self) -> bool {
+        !matches!(
+            self,
+            Pair::Paren
+                | Pair::Square
+                | Pair::Curly
+                | Pair::Corner
+                | Pair::WhiteCorner
+                | Pair::FullwidthParen
+                | Pair::Lenticular
+                | Pair::Angle
+        )
+    }
+
+    fn closer(self, style: Style) -> char {
+        match self {
+            Pair::Paren => ')',
+            Pair::Square => ']',
+            Pair::Curly => '}',
+            Pair::Corner => '」',
+            Pair::WhiteCorner => '』',
+            Pair::FullwidthParen => '）',
+            Pair::Lenticular => '】',
+            Pair::Angle => '>',
+            Pair::Double | Pair::RightDouble => '”',
+            Pair::LowDouble => '“',
+            Pair::Single => '’',
+            Pair::LowSingle => '‘',
+            Pair::Guillemet if style.reversed_guillemets => '«',
+            Pair::Guillemet => '»',
+            Pair::SingleGuillemet if style.reversed_guillemets => '‹',
+            Pair::SingleGuillemet => '›',
+            Pair::StraightDouble => '"',
+            Pair::StraightSingle => '\'',
+        }
+    }
+}
+
+/// Conventions read once per draft.
+#[derive(Clone, Copy, Debug, Default)]
+struct Style {
+    /// » opens and « closes (German, Danish book typography).
+    reversed_guillemets: bool,
+    /// The draft uses “ or „, so a ” in opening position is a mark turned the wrong way rather
+    /// than Swedish ” … ” quoting.
+    uses_left_double: bool,
+}
+
+impl Style {
+    fn detect(text: &str) -> Self {
+        let mut reversed = 0usize;
+        let mut usual = 0usize;
+        let mut uses_left_double = false;
+        for (i, c) in text.char_indices() {
+            match c {
+                '“' | '„' => uses_left_double = true,
+                '»' | '«' => {
+                    let prev = text[..i].chars().next_back();
+                    let rest = &text[i + c.len_utf8()..];
+                    let next = rest.chars().next();
+                    if !left_flank(prev) {
+                        continue;
+                    }
+                    let opens_word = next.is_some_and(char::is_alphanumeric);
+                    let opens_spaced = next == Some(' ')
+                        && rest[1..].chars().next().is_some_and(char::is_alphanumeric);
+                    if c == '»' && opens_word {
+                        reversed += 1;
+                    } else if c == '«' && (opens_word || opens_spaced) {
+                        usual += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Style {
+            reversed_guillemets: reversed > usual,
+            uses_left_double,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    pair: Pair,
+    at: usize,
+    /// The mark as written (for messages).
+    mark: char,
+    block: usize,
+}
+
+#[derive(Debug)]
+enum Problem {
+    /// An opening mark never closed: at the end of its paragraph (`before` is `None`) or before
+    /// an enclosing mark closes (`before` is that mark). `last_block` is the last paragraph a
+    /// continued quotation reached.
+    Unclosed {
+        open: Open,
+        before: Option<(usize, char)>,
+        last_block: usize,
+    },
+    /// A closing mark with nothing to close.
+    Stray { at: usize, mark: char, block: usize },
+    /// A quote mark turned the wrong way: “ closing or ” opening.
+    WrongDirection {
+        at: usize,
+        mark: char,
+        expected: char,
+    },
+    /// ‘ used as an apostrophe: "Russia‘s", "(IEA)‘s", "‘90s".
+    LeftQuoteApostrophe { at: usize },
+}
+
+impl Problem {
+    fn position(&self) -> usize {
+        match self {
+            Problem::Unclosed { open, .. } => open.at,
+            Problem::Stray { at, .. }
+            | Problem::WrongDirection { at, .. }
+            | Problem::LeftQuoteApostrophe { at } => *at,
+        }
+    }
+}
+
+/// Bytes that can start a mark this rule looks at (ASCII marks and the lead bytes of the
+/// Unicode ones), so the scan skips everything else with one table lookup.
+static INTERESTING: [bool; 256] = {
+    let mut table = [false; 256];
+    let ascii = b"()[]{}<>\"'";
+    let mut i = 0;
+    while i < ascii.len() {
+        table[ascii[i] as usize] = true;
+        i += 1;
+    }
+    table[0xC2] = true; // « »
+    table[0xE2] = true; // “ ” ‘ ’ „ ‚ ‹ ›
+    table[0xE3] = true; // 「 」 『 』 【 】
+    table[0xEF] = true; // （ ）
+    table
+};
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let doc = ctx.doc;
+    let style = Style::detect(doc.text());
+    for problem in find_problems(doc, style) {
+        out.push(diagnostic(doc, style, problem));
+    }
+}
+
+fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
+    let text = doc.text();
+    let mut problems = Vec::new();
+    let mut scanner = Scanner {
+        text,
+        style,
+        enumerators_close: true,
+        used_enumerator_close: false,
+        stack: Vec::new(),
+        angles: Vec::new(),
+        problems: Vec::new(),
+    };
+    // Quotations left open by the previous paragraph.
+    let mut carried: Vec<Open> = Vec::new();
+    let mut carried_to = 0usize;
+    let mut previous_end = 0usize;
+    for (index, block) in doc.blocks().iter().enumerate() {
+        let mut span = block.span;
+        if span.start < previous_end {
+            continue; // nested block already scanned
+        }
+        previous_end = span.end;
+        if let Some(first) = carried.first() {
+            match continuation_mark(text, span, first.mark) {
+                Some(after) => span.start = after,
+                None => {
+                    report_unclosed(&mut carried, carried_to, &mut problems);
+                }
+            }
+        }
+        // First reading: an enumerator-shaped ")" closes an open "(" ("(Part I)"). If that
+        // leaves problems, read again with enumerators closing nothing ("(i) x, ii) y)") and
+        // keep the reading with fewer problems.
+        scanner.scan(span, index, &carried, true);
+        if !scanner.problems.is_empty() && scanner.used_enumerator_close {
+            let first = std::mem::take(&mut scanner.problems);
+            let first_stack = std::mem::take(&mut scanner.stack);
+            scanner.scan(span, index, &carried, false);
+            if scanner.problems.len() >= first.len() {
+                scanner.problems = first;
+                scanner.stack = first_stack;
+            }
+        }
+        problems.append(&mut scanner.problems);
+        carried.clear();
+        // Brackets close within their paragraph, and so do quotations opened inside them; only
+        // quotations opened outside every bracket may continue in the next paragraph.
+        let first_bracket = scanner
+            .stack
+            .iter()
+            .position(|o| !o.pair.is_quote())
+            .unwrap_or(scanner.stack.len());
+        for open in scanner.stack.drain(first_bracket..) {
+            problems.push(Problem::Unclosed {
+                open,
+                before: None,
+                last_block: index,
+            });
+        }
+        // A ‘ left open between two capitalised words is the ʻokina of a Polynesian name
+        // ("Siaosi ‘Ofakivahafolau Sovaleni"), not a quotation.
+        scanner
+            .stack
+            .retain(|o| !(o.pair == Pair::Single && is_okina_in_name(text, o.at, span)));
+        carried.append(&mut scanner.stack);
+        for open in scanner.angles.drain(..) {
+            problems.push(Problem::Unclosed {
+                open,
+                before: None,
+                last_block: index,
+            });
+        }
+        carried_to = index;
+    }
+    report_unclosed(&mut carried, carried_to, &mut problems);
+    problems.sort_by_key(Problem::position);
+    problems
+}
+
+fn report_unclosed(carried: &mut Vec<Open>, last_block: usize, problems: &mut Vec<Problem>) {
+    for open in carried.drain(..) {
+        problems.push(Problem::Unclosed {
+            open,
+            before: None,
+            last_block,
+        });
+    }
+}
+
+/// Whether the ‘ at `at` starts a capitalised word right after another capitalised word.
+fn is_okina_in_name(text: &str, at: usize, span: TextRange) -> bool {
+    let after = text[at + '‘'.len_utf8()..span.end].chars().next();
+    let before = text[span.start..at].strip_suffix(' ').unwrap_or("");
+    let previous_word = before
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    after.is_some_and(char::is_uppercase)
+        && previous_word.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Where the text of a paragraph resumes when it opens with `mark` (the convention for a
+/// quotation continued over several paragraphs), after any bullet or enumeration label.
+fn continuation_mark(text: &str, span: TextRange, mark: char) -> Option<usize> {
+    let mut at = span.start;
+    let slice = span.slice(text);
+    for bullet in ["- ", "• ", "* ", "– "] {
+        if slice.starts_with(bullet) {
+            at += bullet.len();
+            break;
+        }
+    }
+    if let Some(label) = label_at(text, at, span.end, true) {
+        at = label.span.end;
+    }
+    let rest = &text[at..span.end];
+    let trimmed = rest.trim_start();
+    at += rest.len() - trimmed.len();
+    trimmed.starts_with(mark).then(|| at + mark.len_utf8())
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    style: Style,
+    enumerators_close: bool,
+    used_enumerator_close: bool,
+    stack: Vec<Open>,
+    angles: Vec<Open>,
+    problems: Vec<Problem>,
+}
+
+/// Where a mark stands between its neighbours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flank {
+    /// After a space or an opening mark, before a word: “word
+    Opening,
+    /// After a word, before a space or punctuation: word”
+    Closing,
+    /// Between two words: Russia’s
+    Inner,
+    /// Between spaces or punctuation on both sides.
+    Isolated,
+}
+
+fn left_flank(prev: Option<char>) -> bool {
+    match prev {
+        None => true,
+        Some(c) => {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '(' | '[' | '{' | '“' | '‘' | '«' | '»' | '„' | '‚' | '‹' | '—' | '–' | '-'
+                        | '/' | '「' | '『' | '（' | '【' | '"' | '\''
+                )
+        }
+    }
+}
+
+fn right_flank(next: Option<char>) -> bool {
+    match next {
+        None => true,
+        Some(c) => {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '.' | ','
+                        | ';'
+                        | ':'
+                        | '!'
+                        | '?'
+                        | ')'
+                        | ']'
+                        | '}'
+                        | '”'
+                        | '’'
+                        | '»'
+                        | '«'
+                        | '›'
+                        | '—'
+                        | '–'
+                        | '-'
+                        | '…'
+                        | '/'
+                        | '」'
+                        | '』'
+                        | '）'
+                        | '】'
+                        | '"'
+                        | '\''
+                )
+        }
+    }
+}
+
+fn flank(prev: Option<char>, next: Option<char>) -> Flank {
+    match (left_flank(prev), right_flank(next)) {
+        (true, false) => Flank::Opening,
+        (false, true) => Flank::Closing,
+        (false, false) => Flank::Inner,
+        (true, true) => Flank::Isolated,
+    }
+}
+
+/// Letters after a left quote that make it an apostrophe: "Russia‘s", "don‘t", "we‘ll".
+fn is_contraction_suffix(rest: &str) -> bool {
+    let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let tail_ok = rest[letters..]
+        .chars()
+        .next()
+        .is_none_or(|c| !c.is_alphanumeric());
+    tail_ok
+        && matches!(
+            rest[..letters].to_ascii_lowercase().as_str(),
+            "s" | "t" | "d" | "ll" | "re" | "ve" | "m"
+        )
+}
+
+/// "‘90s", "'90s", "’20": an elided year, not a quotation.
+fn is_elided_year(rest: &str) -> bool {
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits == 2
+        && rest[digits..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == 's' || !c.is_alphanumeric())
+}
+
+const QUOTE_ELISIONS: &[&str] = &["tis", "twas", "em", "n", "cause", "til"];
+
+fn is_elision_word(rest: &str) -> bool {
+    let letters = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let word = &rest[..letters];
+    QUOTE_ELISIONS.iter().any(|w| w.eq_ignore_ascii_case(word))
+        && rest[letters..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
+}
+
+impl Scanner<'_> {
+    fn scan(&mut self, span: TextRange, block: usize, carried: &[Open], enumerators_close: bool) {
+        self.enumerators_close = enumerators_close;
+        self.used_enumerator_close = false;
+        self.stack.clear();
+        self.stack.extend_from_slice(carried);
+        self.angles.clear();
+        self.problems.clear();
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut i = span.start;
+        while i < span.end {
+            if !INTERESTING[bytes[i] as usize] {
+                i += 1;
+                continue;
+            }
+            let Some(c) = text[i..span.end].chars().next() else {
+                break;
+            };
+            let len = c.len_utf8();
+            let prev = text[span.start..i].chars().next_back();
+            let next = text[i + len..span.end].chars().next();
+            i += self.mark(c, i, span, block, prev, next).max(len);
+        }
+    }
+
+    /// Handles the character `c` at `at`; returns how many bytes were consumed.
+    fn mark(
+        &mut self,
+        c: char,
+        at: usize,
+        span: TextRange,
+        block: usize,
+        prev: Option<char>,
+        next: Option<char>,
+    ) -> usize {
+        let open = |pair| Open {
+            pair,
+            at,
+            mark: c,
+            block,
+        };
+        let len = c.len_utf8();
+        let rest = &self.text[at + len..span.end];
+        let position = flank(prev, next);
+        let reversed = self.style.reversed_guillemets;
+        match c {
+            '(' => self.stack.push(open(Pair::Paren)),
+            '[' => self.stack.push(open(Pair::Square)),
+            '{' => self.stack.push(open(Pair::Curly)),
+            '「' => self.stack.push(open(Pair::Corner)),
+            '『' => self.stack.push(open(Pair::WhiteCorner)),
+            '（' => self.stack.push(open(Pair::FullwidthParen)),
+            '【' => self.stack.push(open(Pair::Lenticular)),
+            ')' => {
+                if is_enumerator_close(self.text, at, span.start) {
+                    if self.enumerators_close && self.innermost(&[Pair::Paren]).is_some() {
+                        self.used_enumerator_close = true;
+                        self.close(&[Pair::Paren], at, c, block);
+                    }
+                } else {
+                    self.close(&[Pair::Paren], at, c, block);
+                }
+            }
+            ']' => self.close(&[Pair::Square], at, c, block),
+            '}' => self.close(&[Pair::Curly], at, c, block),
+            '」' => self.close(&[Pair::Corner], at, c, block),
+            '』' => self.close(&[Pair::WhiteCorner], at, c, block),
+            '）' => self.close(&[Pair::FullwidthParen], at, c, block),
+            '】' => self.close(&[Pair::Lenticular], at, c, block),
+            '<' | '>' => self.angle(c, at, span, block, prev, next),
+            '„' => self.stack.push(open(Pair::LowDouble)),
+            '“' => {
+                if self.innermost_quote() == Some(Pair::LowDouble) && position != Flank::Opening {
+                    self.close(&[Pair::LowDouble], at, c, block);
+                } else if position == Flank::Closing && self.innermost_quote() == Some(Pair::Double)
+                {
+                    self.problems.push(Problem::WrongDirection {
+                        at,
+                        mark: c,
+                        expected: '”',
+                    });
+                    self.close(&[Pair::Double], at, c, block);
+                } else {
+                    self.stack.push(open(Pair::Double));
+                }
+            }
+            '”' => {
+                let doubles = [Pair::Double, Pair::LowDouble, Pair::RightDouble];
+                let open_double = self.innermost(&doubles).is_some();
+                if position == Flank::Opening && !open_double {
+                    if self.style.uses_left_double {
+                        self.problems.push(Problem::WrongDirection {
+                            at,
+                            mark: c,
+                            expected: '“',
+                        });
+                        self.stack.push(open(Pair::Double));
+                    } else {
+                        self.stack.push(open(Pair::RightDouble));
+                    }
+                } else if open_double {
+                    self.close(&doubles, at, c, block);
+                } else if self.innermost(&[Pair::StraightDouble]).is_some() {
+                    // Mixed styles ("text”) are a matter of style, not balance.
+                    self.close(&[Pair::StraightDouble], at, c, block);
+                } else {
+                    self.problems.push(Problem::Stray {
+                        at,
+                        mark: c,
+                        block,
+                    });
+                }
+            }
+            '‚' => {
+                if next.is_some_and(char::is_alphanumeric) {
+                    self.stack.push(open(Pair::LowSingle));
+                }
+                // Otherwise it is a comma look-alike, not a quotation mark.
+            }
+            '‘' => self.left_single(at, block, prev, next, rest, position),
+            '’' => {
+                if position == Flank::Opening && rest.starts_with("n’") && right_flank(rest[4..].chars().next()) {
+                    return len + "n’".len(); // rock ’n’ roll
+                }
+                if matches!(position, Flank::Closing | Flank::Isolated)
+                    && matches!(
+                        self.stack.last().map(|o| o.pair),
+                        Some(Pair::Single | Pair::LowSingle)
+                    )
+                {
+                    self.close(&[Pair::Single, Pair::LowSingle], at, c, block);
+                }
+                // Otherwise an apostrophe: Russia’s, States’, ’90s.
+            }
+            '«' | '‹' | '»' | '›' => {
+                let (single, opens) = match c {
+                    '«' => (false, !reversed),
+                    '»' => (false, reversed),
+                    '‹' => (true, !reversed),
+                    _ => (true, reversed),
+                };
+                let pair = if single {
+                    Pair::SingleGuillemet
+                } else {
+                    Pair::Guillemet
+                };
+                if opens {
+                    self.stack.push(open(pair));
+                } else {
+                    self.close(&[pair], at, c, block);
+                }
+            }
+            '"' => {
+                let is_open = self.innermost(&[Pair::StraightDouble]).is_some();
+                if is_open && position != Flank::Opening {
+                    self.close(&[Pair::StraightDouble], at, c, block);
+                } else if is_open || position != Flank::Closing {
+                    self.stack.push(open(Pair::StraightDouble));
+                } else if !prev.is_some_and(|p| p.is_ascii_digit()) {
+                    self.problems.push(Problem::Stray {
+                        at,
+                        mark: c,
+                        block,
+                    });
+                }
+                // A closing-position " after a digit is an inch or seconds mark.
+            }
+            '\'' => match position {
+                Flank::Inner => {} // don't, Belarus's
+                Flank::Opening => {
+                    if rest.starts_with("n'") && right_flank(rest[2..].chars().next()) {
+                        return len + 2;
+                    }
+                    if !is_elided_year(rest) && !is_elision_word(rest) {
+                        self.stack.push(open(Pair::StraightSingle));
+                    }
+                }
+                Flank::Closing | Flank::Isolated => {
+                    if self.stack.last().map(|o| o.pair) == Some(Pair::StraightSingle) {
+                        self.close(&[Pair::StraightSingle], at, c, block);
+                    }
+                    // Otherwise an apostrophe (Belarus') or a prime (5').
+                }
+            },
+            _ => {}
+        }
+        len
+    }
+
+    fn left_single(
+        &mut self,
+        at: usize,
+        block: usize,
+        prev: Option<char>,
+        next: Option<char>,
+        rest: &str,
+        position: Flank,
+    ) {
+        let c = '‘';
+        if self.innermost_quote() == Some(Pair::LowSingle) && position != Flank::Opening {
+            self.close(&[Pair::LowSingle], at, c, block);
+            return;
+        }
+        let after_word = prev.is_some_and(|p| p.is_alphanumeric() || matches!(p, ')' | ']'));
+        if after_word && next.is_some_and(char::is_alphabetic) {
+            if is_contraction_suffix(rest) {
+                self.problems.push(Problem::LeftQuoteApostrophe { at });
+            }
+            // Otherwise a letter such as the Hawaiian ʻokina (Hawai‘i): not a quotation mark.
+            return;
+        }
+        if position == Flank::Opening && is_elided_year(rest) {
+            self.problems.push(Problem::LeftQuoteApostrophe { at });
+            return;
+        }
+        if position == Flank::Closing {
+            if self.innermost_quote() == Some(Pair::Single) {
+                self.problems.push(Problem::WrongDirection {
+                    at,
+                    mark: c,
+                    expected: '’',
+                });
+                self.close(&[Pair::Single], at, c, block);
+                return;
+            }
+            if matches!(prev, Some('s' | 'S')) {
+                // "the Parties‘ views": a plural possessive written with the wrong mark.
+                self.problems.push(Problem::LeftQuoteApostrophe { at });
+                return;
+            }
+        }
+        self.stack.push(Open {
+            pair: Pair::Single,
+            at,
+            mark: c,
+            block,
+        });
+    }
+
+    fn angle(
+        &mut self,
+        c: char,
+        at: usize,
+        span: TextRange,
+        block: usize,
+        prev: Option<char>,
+        next: Option<char>,
+    ) {
+        let arrow = |x: Option<char>| matches!(x, Some('-' | '=' | '<' | '>'));
+        if arrow(prev) || arrow(next) {
+            return; // <=, ->, <<, =>
+        }
+        let after = self.text[at + 1..span.end].trim_start();
+        let before = self.text[span.start..at].trim_end();
+        let next_word = after.chars().next();
+        if next_word.is_some_and(|n| n.is_ascii_digit() || matches!(n, '$' | '€' | '£' | '¥' | '%' | '+' | '±' | '.')) {
+            return; // "< 5 per cent", ">2°C"
+        }
+        let spaced = prev.is_some_and(char::is_whitespace) && next.is_some_and(char::is_whitespace);
+        if spaced && !after.is_empty() && !before.is_empty() {
+            return; // "x < y": an operator between two terms
+        }
+        if c == '<' {
+            self.angles.push(Open {
+                pair: Pair::Angle,
+                at,
+                mark: c,
+                block,
+            });
+        } else if self.angles.pop().is_none() {
+            // A quoting marker at the start of a line ("> text") is not a bracket.
+            let line_start = self.text[..at]
+                .rfind('\n')
+                .map_or(0, |p| p + 1);
+            if self.text[line_start..at].trim().is_empty() && next == Some(' ') {
+                return;
+            }
+            self.problems.push(Problem::Stray {
+                at,
+                mark: c,
+                block,
+            });
+        }
+    }
+
+    /// Index in the stack of the innermost open mark of one of `pairs`.
+    fn innermost(&self, pairs: &[Pair]) -> Option<usize> {
+        self.stack.iter().rposition(|o| pairs.contains(&o.pair))
+    }
+
+    fn innermost_quote(&self) -> Option<Pair> {
+        self.stack.iter().rev().find(|o| o.pair.is_quote()).map(|o| o.pair)
+    }
+
+    /// Closes the innermost open mark of `pairs`: marks opened after it and still open are
+    /// reported as not closed before this one; with nothing to close, the mark is stray.
+    fn close(&mut self, pairs: &[Pair], at: usize, mark: char, block: usize) {
+        match self.innermost(pairs) {
+            Some(index) => {
+                for open in self.stack.drain(index + 1..) {
+                    self.problems.push(Problem::Unclosed {
+                        open,
+                        before: Some((at, mark)),
+                        last_block: block,
+                    });
+                }
+                self.stack.pop();
+            }
+            None => self.problems.push(Problem::Stray { at, mark, block }),
+        }
+    }
+}
+
+fn char_span(text: &str, at: usize) -> TextRange {
+    let len = text[at..].chars().next().map_or(1, char::len_utf8);
+    TextRange::new(at, at + len)
+}
+
+fn opener_of(mark: char, style: Style) -> &'static str {
+    match mark {
+        ')' => "(",
+        ']' => "[",
+        '}' => "{",
+        '」' => "「",
+        '』' => "『",
+        '）' => "（",
+        '】' => "【",
+        '>' => "<",
+        '”' => "“ or „",
+        '“' => "„",
+        '’' => "‘",
+        '‘' => "‚",
+        '»' | '«' if style.reversed_guillemets => "»",
+        '»' | '«' => "«",
+        '›' | '‹' if style.reversed_guillemets => "›",
+        '›' | '‹' => "‹",
+        '"' => "\"",
+        _ => "opening mark",
+    }
+}
+
+fn diagnostic(doc: &Document, style: Style, problem: Problem) -> Diagnostic {
+    let text = doc.text();
+    match problem {
+        Problem::Unclosed {
+            open,
+            before,
+            last_block,
+        } => {
+            let span = char_span(text, open.at);
+            let closer = open.pair.closer(style);
+            if open.pair == Pair::Angle {
+                return Diagnostic::new(
+                    RULE.name,
+                    span,
+                    "Stray < has no closing >: left-over markup?",
+                )
+                .with_fix(Fix::unsafe_("Remove the stray <", remove_mark(doc, span, open.block)));
+            }
+            let message = match before {
+                Some((_, enclosing)) => format!(
+                    "Opening {} is not closed before {enclosing}: expected {closer}",
+                    open.mark
+                ),
+                None if last_block != open.block => format!(
+                    "Opening {} is never closed: the quotation runs on to line {} without a closing {closer}",
+                    open.mark,
+                    doc.line_number(doc.blocks()[last_block].span.start)
+                ),
+                None if open.pair.is_quote() => format!(
+                    "Opening {} has no closing {closer} in its paragraph (a quotation that continues repeats {} at the start of the next paragraph)",
+                    open.mark, open.mark
+                ),
+                None => format!(
+                    "Opening {} is never closed: expected {closer} before the end of the paragraph",
+                    open.mark
+                ),
+            };
+            let mut diagnostic = Diagnostic::new(RULE.name, span, message);
+            if let Some((enclosing_at, enclosing)) = before {
+                diagnostic = diagnostic.with_related(
+                    char_span(text, enclosing_at),
+                    format!("{enclosing} closes here"),
+                );
+            } else if last_block != open.block {
+                diagnostic = diagnostic.with_related(
+                    doc.blocks()[last_block].span,
+                    "the quotation's last paragraph",
+                );
+            }
+            let (insert_at, obvious) = closing_position(doc, &open, before, last_block);
+            let title = format!("Insert the missing {closer}");
+            let edits = vec![Edit::insert(insert_at, closer.to_string())];
+            diagnostic.with_fix(if obvious {
+                Fix::unsafe_(title, edits)
+            } else {
+                Fix::display_only(title, edits)
+            })
+        }
+        Problem::Stray { at, mark, block } => {
+            let span = char_span(text, at);
+            Diagnostic::new(
+                RULE.name,
+                span,
+                format!(
+                    "Closing {mark} has no opening {} before it in its paragraph",
+                    opener_of(mark, style)
+                ),
+            )
+            .with_fix(Fix::unsafe_(
+                format!("Remove the stray {mark}"),
+                remove_mark(doc, span, block),
+            ))
+        }
+        Problem::WrongDirection { at, mark, expected } => {
+            let span = char_span(text, at);
+            let role = if matches!(expected, '”' | '’') {
+                "closing"
+            } else {
+                "opening"
+            };
+            Diagnostic::new(
+                RULE.name,
+                span,
+                format!("{mark} is turned the wrong way: expected the {role} mark {expected}"),
+            )
+            .with_fix(Fix::unsafe_(
+                format!("Replace {mark} with {expected}"),
+                vec![Edit::replace(span, expected.to_string())],
+            ))
+        }
+        Problem::LeftQuoteApostrophe { at } => {
+            let span = char_span(text, at);
+            Diagnostic::new(
+                RULE.name,
+                span,
+                "Left quote ‘ used as an apostrophe: expected ’",
+            )
+            .with_fix(Fix::safe(
+                "Replace ‘ with the apostrophe ’",
+                vec![Edit::replace(span, "’")],
+            ))
+        }
+    }
+}
+
+/// Deletes a stray mark: the whole paragraph when the mark is all there is, otherwise the mark
+/// and one of the spaces around it when it stands between two spaces.
+fn remove_mark(doc: &Document, span: TextRange, block: usize) -> Vec<Edit> {
+    let text = doc.text();
+    let block = doc.blocks()[block];
+    if block.span == span {
+        return vec![Edit::delete(doc.removal_span(&block))];
+    }
+    let space_before = text[..span.start].ends_with(' ');
+    let space_after = text[span.end..].starts_with(' ');
+    let line_start = span.start == block.span.start;
+    let range = if space_after && (space_before || line_start) {
+        TextRange::new(span.start, span.end + 1)
+    } else if space_before && span.end == block.span.end {
+        TextRange::new(span.start - 1, span.end)
+    } else {
+        span
+    };
+    vec![Edit::delete(range)]
+}
+
+/// Where the missing closing mark of `open` belongs, and whether that place is obvious.
+fn closing_position(
+    doc: &Document,
+    open: &Open,
+    before: Option<(usize, char)>,
+    last_block: usize,
+) -> (usize, bool) {
+    let text = doc.text();
+    let terminal = |c: char| matches!(c, '.' | '!' | '?' | ';' | ':' | ',');
+    if let Some((enclosing_at, _)) = before {
+        let end = text[..enclosing_at].trim_end().len().max(open.at + 1);
+        let inside = &text[open.at..end];
+        return (end, is_short_plain_aside(inside));
+    }
+    if last_block != open.block {
+        let span = doc.blocks()[last_block].span;
+        return (span.end, false);
+    }
+    let block = doc.blocks()[open.block];
+    let sentence = sentences(text, block.span)
+        .into_iter()
+        .find(|s| s.start <= open.at && open.at < s.end)
+        .unwrap_or(block.span);
+    let slice = &text[open.at..sentence.end];
+    let body = slice.trim_end_matches(terminal);
+    let whole_sentence_quoted = open.pair.is_quote() && open.at == sentence.start;
+    let end = if whole_sentence_quoted {
+        sentence.end
+    } else {
+        open.at + body.len()
+    };
+    let obvious = !open.pair.is_quote() && is_short_plain_aside(&text[open.at..open.at + body.len()]);
+    (end, obvious)
+}
+
+/// "(AU" or "‘level up": a few words with no punctuation of their own.
+fn is_short_plain_aside(inside: &str) -> bool {
+    let body = inside.get(1..).unwrap_or("");
+    let words = body.split_whitespace().count();
+    (1..=6).contains(&words)
+        && !body.contains(|c: char| {
+            matches!(
+                c,
+                ',' | ';' | ':' | '.' | '(' | ')' | '[' | ']' | '“' | '”' | '"' | '«' | '»' | '„'
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+    use crate::diagnostic::Applicability;
+    use crate::document::{Document, DocumentKind};
+    use crate::fix::fix_document;
+    use crate::lint::lint;
+
+    /// (the source with the flagged span in ⟦ ⟧, message) for each finding.
+    fn findings(source: &str) -> Vec<(String, String)> {
+        findings_in(source, DocumentKind::Plain)
+    }
+
+    fn findings_in(source: &str, kind: DocumentKind) -> Vec<(String, String)> {
+        let doc = Document::new(source, kind);
+        lint(&doc, &Settings::default())
+            .into_iter()
+            .filter(|d| d.rule == "unbalanced-delimiter")
+            .map(|d| {
+                let marked = format!(
+                    "{}⟦{}⟧{}",
+                    &source[..d.span.start],
+                    d.span.slice(source),
+                    &source[d.span.end..]
+                );
+                (marked, d.message)
+            })
+            .collect()
+    }
+
+    fn marks(source: &str) -> Vec<String> {
+        findings(source).into_iter().map(|(at, _)| at).collect()
+    }
+
+    fn clean(source: &str) {
+        let found = findings(source);
+        assert!(found.is_empty(), "{source:?} → {found:?}");
+    }
+
+    #[test]
+    fn english_quotes_and_apostrophes() {
+        clean("Russia’s war, the States’ policy, the ’90s and rock ’n’ roll.");
+        clean("We launch a ‘Strategic Energy Dialogue’, led by the “United States’ envoy”.");
+        clean("The ‘States’ policy’ and the Parties’ ‘last mile’ delivery.");
+        clean("She said: “We call it the ‘Fund’.” Then she left.");
+        assert_eq!(
+            marks("the AU theme of the year 2022: Strengthening Development.” We take note."),
+            ["the AU theme of the year 2022: Strengthening Development.⟦”⟧ We take note."]
+        );
+        assert_eq!(
+            marks("We welcome the “Global Alliance for Food Security. Next sentence."),
+            ["We welcome the ⟦“⟧Global Alliance for Food Security. Next sentence."]
+        );
+    }
+
+    #[test]
+    fn left_quote_used_as_an_apostrophe() {
+        assert_eq!(
+            findings("measures on Russia‘s economy and the (IEA)‘s report, the ‘90s."),
+            [
+                (
+                    "measures on Russia⟦‘⟧s economy and the (IEA)‘s report, the ‘90s.".to_string(),
+                    "Left quote ‘ used as an apostrophe: expected ’".to_string()
+                ),
+                (
+                    "measures on Russia‘s economy and the (IEA)⟦‘⟧s report, the ‘90s.".to_string(),
+                    "Left quote ‘ used as an apostrophe: expected ’".to_string()
+                ),
+                (
+                    "measures on Russia‘s economy and the (IEA)‘s report, the ⟦‘⟧90s.".to_string(),
+                    "Left quote ‘ used as an apostrophe: expected ’".to_string()
+                ),
+            ]
+        );
+        clean("the islands of Hawai‘i and O‘ahu");
+        clean("Prime Minister Siaosi ‘Ofakivahafolau Sovaleni of Tonga");
+        assert_eq!(
+            marks("We launched the ‘Fund for recovery."),
+            ["We launched the ⟦‘⟧Fund for recovery."]
+        );
+    }
+
+    #[test]
+    fn wrong_direction_quotes() {
+        assert_eq!(
+            findings("the “Fund“ is new.")[0].1,
+            "“ is turned the wrong way: expected the closing mark ”"
+        );
+        assert_eq!(
+            findings("The “Bank” and the ”Fund” are new."),
+            [(
+                "The “Bank” and the ⟦”⟧Fund” are new.".to_string(),
+                "” is turned the wrong way: expected the opening mark “".to_string()
+            )]
+        );
+        // A draft with no “ at all quotes Swedish style: ” … ”.
+        clean("Hon sa ”ja” och gick.");
+    }
+
+    #[test]
+    fn german_russian_and_french_quotes() {
+        clean("Er sagte: „Das ist gut.“ Dann ging er.");
+        clean("Sie nannte es ‚klein‘ und „fein“.");
+        clean("Он сказал: «Это „хорошо“».");
+        clean("Il a dit « c’est bien » et « voilà ».");
+        clean("Er las »Die Zeit« und ›Der Spiegel‹ gern.");
+        clean("Polska: „tekst” i dalej.");
+        assert_eq!(marks("Er sagte: „Das ist gut. Dann ging er."), ["Er sagte: ⟦„⟧Das ist gut. Dann ging er."]);
+        assert_eq!(marks("Il a dit « c’est bien et voilà."), ["Il a dit ⟦«⟧ c’est bien et voilà."]);
+        assert_eq!(marks("Он сказал: Это хорошо»."), ["Он сказал: Это хорошо⟦»⟧."]);
+    }
+
+    #[test]
+    fn cjk_brackets() {
+        clean("「上海合作組織」と『声明』を採択した。");
+        assert_eq!(marks("「上海合作組織と声明を採択した。"), ["⟦「⟧上海合作組織と声明を採択した。"]);
+        assert_eq!(marks("上海合作組織」と声明"), ["上海合作組織⟦」⟧と声明"]);
+        assert_eq!(marks("「上海『合作」組織』"), ["「上海⟦『⟧合作」組織』", "「上海『合作」組織⟦』⟧"]);
+        clean("会议（北京）通过了【决议】。");
+    }
+
+    #[test]
+    fn brackets_nest_and_close_within_their_paragraph() {
+        clean("The Council (see resolution 2231 (2015) [annex {B}]) decided.");
+        assert_eq!(marks("The African Union (AU. Next."), ["The African Union ⟦(⟧AU. Next."]);
+        assert_eq!(marks("The Union (AU)) met."), ["The Union (AU)⟦)⟧ met."]);
+        assert_eq!(
+            findings("The (see [annex) text] here.")
+                .into_iter()
+                .map(|f| f.1)
+                .collect::<Vec<_>>(),
+            [
+                "Opening [ is not closed before ): expected ]",
+                "Closing ] has no opening [ before it in its paragraph"
+            ]
+        );
+        // A bracket left open at the end of a paragraph does not close in the next one.
+        assert_eq!(marks("Text (first\n\nsecond) text."), ["Text ⟦(⟧first\n\nsecond) text.", "Text (first\n\nsecond⟦)⟧ text."]);
+    }
+
+    #[test]
+    fn enumerators_close_nothing() {
+        clean("The areas are: 1) maritime cooperation, 2) connectivity, 3) the 2030 Agenda.");
+        clean("Priorities include i) the Fund, ii) the Vision for Crops and iii) a G7 initiative.");
+        clean("a) first item;");
+        clean("The texts (NPT/CONF.2010/50 (Vol. I) and NPT/CONF.1995/32 (Part I)) apply.");
+        clean("Work (including i) health, ii) energy) continues.");
+        clean("[on the report of the First Committee (A/80/L.6)]");
+        clean("(a) To take measures; (b) To seek advice (see para. 5 (c)).");
+    }
+
+    #[test]
+    fn straight_quotes_pair_by_position() {
+        clean("He said \"yes\" and \"no\", a 12\" screen and Belarus' role in the '90s.");
+        clean("Il a dit 'oui' et 'non'.");
+        assert_eq!(marks("He said \"yes and left."), ["He said ⟦\"⟧yes and left."]);
+        assert_eq!(marks("He said yes\" and left."), ["He said yes⟦\"⟧ and left."]);
+        assert_eq!(marks("He said 'yes and left."), ["He said ⟦'⟧yes and left."]);
+    }
+
+    #[test]
+    fn stray_angle_brackets() {
+        assert_eq!(marks("Text.\n\n<"), ["Text.\n\n⟦<⟧"]);
+        clean("the <b>bold</b> text");
+        assert_eq!(marks("a broken tag</p here."), ["a broken tag⟦<⟧/p here."]);
+        assert_eq!(marks("debris p> here."), ["debris p⟦>⟧ here."]);
+        clean("emissions < 5 per cent, >2°C, A -> B, x <= y, a < b");
+        clean("> quoted line in an e-mail");
+    }
+
+    #[test]
+    fn quotations_over_several_paragraphs_repeat_the_opening_mark() {
+        clean("“The first paragraph of the quotation.\n\n“The second paragraph.\n\n“The last one.”\n");
+        clean("- “First item of the quote\n\n- “and its end.”\n");
+        let found = findings("“The first paragraph.\n\n“The second paragraph.\n\nPlain text.\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "⟦“⟧The first paragraph.\n\n“The second paragraph.\n\nPlain text.\n");
+        assert!(found[0].1.contains("runs on to line 3"), "{}", found[0].1);
+        assert_eq!(
+            marks("“The first paragraph.\n\nPlain text here.\n"),
+            ["⟦“⟧The first paragraph.\n\nPlain text here.\n"]
+        );
+    }
+
+    #[test]
+    fn markdown_code_and_markup_are_not_checked() {
+        let source = "# Title\n\nSee `f(x` and [the link](http://x.org/(a)) here.\n\n```\n(\n```\n\n<div>“</div>\n";
+        let found = findings_in(source, DocumentKind::Markdown);
+        assert!(found.is_empty(), "{found:?}");
+        let source = "Some *emphasis (with a bracket* only.\n";
+        assert_eq!(findings_in(source, DocumentKind::Markdown).len(), 1);
+    }
+
+    fn fixed(source: &str, threshold: Applicability) -> String {
+        let outcome = fix_document(source, DocumentKind::Plain, &Settings::default(), threshold);
+        assert!(outcome.converged);
+        assert!(
+            outcome
+                .remaining
+                .iter()
+                .filter(|d| d.rule == "unbalanced-delimiter")
+                .all(|d| d.best_fix(threshold).is_none()),
+            "{:?}",
+            outcome.remaining
+        );
+        outcome.text
+    }
+
+    #[test]
+    fn fixes_touch_only_the_mark() {
+        assert_eq!(
+            fixed("Measures on Russia‘s economy.\n", Applicability::Safe),
+            "Measures on Russia’s economy.\n"
+        );
+        assert_eq!(
+            fixed("Food Security.” We take note.\n\nNext (AU.\n\n<", Applicability::Unsafe),
+            "Food Security. We take note.\n\nNext (AU)."
+        );
+        assert_eq!(
+            fixed("A stray ) here and a “Fund“ there.\n", Applicability::Unsafe),
+            "A stray here and a “Fund” there.\n"
+        );
+        // Display-only: only a human knows where the quotation ends.
+        assert_eq!(
+            fixed("We welcome the “Global Alliance, and more. Next.\n", Applicability::Unsafe),
+            "We welcome the “Global Alliance, and more. Next.\n"
+        );
+    }
+}
