@@ -110,20 +110,24 @@ fn is_inline_enumerator(text: &str, floor: usize, limit: usize, label: &Label) -
     )
 }
 
+/// How many suspended runs of one style are remembered: section headings "1. 2. 3." whose
+/// paragraphs are numbered "1. 2. …" again inside each section.
+const MAX_DEPTH: usize = 4;
+
 #[derive(Default)]
 struct Builder {
     runs: Vec<Run>,
-    /// The run currently open for each (scope, counter, frame).
-    open: Vec<(Scope, Counter, Frame, usize)>,
+    /// For each (scope, counter, frame), the runs still open, outermost first: a restart at 1
+    /// suspends the current run, and a label that continues a suspended run resumes it.
+    open: Vec<(Scope, Counter, Frame, Vec<usize>)>,
 }
 
 impl Builder {
-    fn open_run(&self, scope: Scope, counter: Counter, frame: Frame) -> Option<usize> {
+    fn open_runs(&self, scope: Scope, counter: Counter, frame: Frame) -> &[usize] {
         self.open
             .iter()
-            .rev()
             .find(|(s, c, f, _)| *s == scope && *c == counter && *f == frame)
-            .map(|&(_, _, _, run)| run)
+            .map_or(&[], |(_, _, _, runs)| runs.as_slice())
     }
 
     fn last_value(&self, run: usize) -> u32 {
@@ -131,22 +135,25 @@ impl Builder {
     }
 
     fn add(&mut self, scope: Scope, label: Label, block: usize, must_start_at_one: bool) {
-        // Rank each reading: continuing a run beats restarting one, which beats a gap in an
-        // existing run, which beats a run that does not start at 1.
+        // Rank each reading: continuing a run beats restarting one, which beats a gap in the
+        // current run, which beats a run that does not start at 1.
         let mut best: Option<(u8, Reading, Option<usize>)> = None;
         for reading in label.readings.iter() {
-            let run = self.open_run(scope, reading.counter, label.frame);
-            let rank = match run {
-                Some(run) if self.last_value(run) + 1 == reading.value => 0,
-                _ if reading.value == 1 => 1,
-                Some(_) => 2,
-                None => 3,
+            let open = self.open_runs(scope, reading.counter, label.frame);
+            let continued = open
+                .iter()
+                .rposition(|&run| self.last_value(run) + 1 == reading.value);
+            let (rank, depth) = match (continued, open.len()) {
+                (Some(depth), _) => (0, Some(depth)),
+                (None, _) if reading.value == 1 => (1, None),
+                (None, 0) => (3, None),
+                (None, n) => (2, Some(n - 1)),
             };
             if best.is_none_or(|(r, _, _)| rank < r) {
-                best = Some((rank, reading, run));
+                best = Some((rank, reading, depth));
             }
         }
-        let Some((rank, reading, run)) = best else {
+        let Some((rank, reading, depth)) = best else {
             return;
         };
         if rank == 3 && must_start_at_one {
@@ -157,13 +164,29 @@ impl Builder {
             reading,
             block,
         };
-        match run {
-            Some(run) if reading.value != 1 => self.runs[run].items.push(item),
-            _ => {
-                self.open
-                    .retain(|(s, c, f, _)| !(*s == scope && *c == reading.counter && *f == label.frame));
-                self.open
-                    .push((scope, reading.counter, label.frame, self.runs.len()));
+        let key = (scope, reading.counter, label.frame);
+        let index = match self
+            .open
+            .iter()
+            .position(|(s, c, f, _)| (*s, *c, *f) == key)
+        {
+            Some(index) => index,
+            None => {
+                self.open.push((scope, reading.counter, label.frame, Vec::new()));
+                self.open.len() - 1
+            }
+        };
+        let stack = &mut self.open[index].3;
+        match depth {
+            Some(depth) => {
+                stack.truncate(depth + 1);
+                self.runs[stack[depth]].items.push(item);
+            }
+            None => {
+                if stack.len() == MAX_DEPTH {
+                    stack.remove(0);
+                }
+                stack.push(self.runs.len());
                 self.runs.push(Run {
                     scope,
                     counter: reading.counter,
@@ -204,6 +227,20 @@ mod tests {
                 "Blocks Arabic: 1. 2.",
                 "Blocks LowerLetter: (a) (b)",
                 "Blocks LowerLetter: (a) (h) (i)",
+            ]
+        );
+    }
+
+    #[test]
+    fn numbered_sections_with_numbered_paragraphs() {
+        let text = "1. Investment\n\n1. One.\n\n2. Two.\n\n2. Tariffs\n\n1. One.\n\n3. Energy\n\n1. One.\n";
+        assert_eq!(
+            describe(text),
+            [
+                "Blocks Arabic: 1. 2. 3.",
+                "Blocks Arabic: 1. 2.",
+                "Blocks Arabic: 1.",
+                "Blocks Arabic: 1.",
             ]
         );
     }

@@ -267,12 +267,8 @@ pub fn label_at(text: &str, start: usize, limit: usize, allow_period: bool) -> O
     };
     i += 1;
     // The label must stand alone: "a.m." and "1.5" are not labels.
-    if let Some(&next) = bytes.get(i) {
-        if !(next == b' ' || next == b'\t' || next == b'\n' || next == b'\r') {
-            if next < 0x80 || !text[i..].starts_with('\u{a0}') {
-                return None;
-            }
-        }
+    if i < bytes.len() && !starts_with_space(&text[i..limit]) {
+        return None;
     }
     let readings = readings(&text[value_start..value_end]);
     if readings.is_empty() {
@@ -284,6 +280,13 @@ pub fn label_at(text: &str, start: usize, limit: usize, allow_period: bool) -> O
         frame,
         readings,
     })
+}
+
+/// Whitespace, or the invisible characters that web pages leave after a label ("14.\u{200b} The").
+pub fn starts_with_space(rest: &str) -> bool {
+    rest.chars()
+        .next()
+        .is_some_and(|c| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{2060}' | '\u{feff}'))
 }
 
 /// Whether the `)` at `close` ends an enumerator such as "a)", "ii)", "1)" that opens nothing:
@@ -378,6 +381,8 @@ mod tests {
         let end = "see (c)";
         assert_eq!(label_at(end, 4, end.len(), false).unwrap().frame, Frame::Parens);
         assert!(label_at("a. b", 0, 4, false).is_none(), "period frame not allowed");
+        assert!(label_at("14.\u{200b} The", 0, 10, true).is_some());
+        assert!(label_at("24.We", 0, 5, true).is_none());
     }
 
     #[test]

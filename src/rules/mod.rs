@@ -10,12 +10,16 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::document::Document;
 
 pub mod duplicate_paragraph;
+pub mod enumeration_gap;
+pub mod unbalanced_correlative;
 pub mod unbalanced_delimiter;
 
 /// Every rule sherpa knows, in the order `sherpa rules` lists them.
 pub static RULES: &[&RuleMeta] = &[
     &duplicate_paragraph::RULE,
     &unbalanced_delimiter::RULE,
+    &unbalanced_correlative::RULE,
+    &enumeration_gap::RULE,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -131,6 +131,8 @@ struct Style {
     /// The draft uses “ or „, so a ” in opening position is a mark turned the wrong way rather
     /// than Swedish ” … ” quoting.
     uses_left_double: bool,
+    /// The draft quotes with „ … “, so a “ closing nothing is a stray closing mark.
+    uses_low_double: bool,
 }
 
 impl Style {
@@ -138,9 +140,14 @@ impl Style {
         let mut reversed = 0usize;
         let mut usual = 0usize;
         let mut uses_left_double = false;
+        let mut uses_low_double = false;
         for (i, c) in text.char_indices() {
             match c {
-                '“' | '„' => uses_left_double = true,
+                '“' => uses_left_double = true,
+                '„' => {
+                    uses_left_double = true;
+                    uses_low_double = true;
+                }
                 '»' | '«' => {
                     let prev = text[..i].chars().next_back();
                     let rest = &text[i + c.len_utf8()..];
@@ -163,6 +170,7 @@ impl Style {
         Style {
             reversed_guillemets: reversed > usual,
             uses_left_double,
+            uses_low_double,
         }
     }
 }
@@ -297,7 +305,10 @@ fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
         // ("Siaosi ‘Ofakivahafolau Sovaleni"), not a quotation.
         scanner
             .stack
-            .retain(|o| !(o.pair == Pair::Single && is_okina_in_name(text, o.at, span)));
+            .retain(|o| {
+                !(matches!(o.pair, Pair::Single | Pair::StraightSingle)
+                    && is_okina_in_name(text, o.at, span))
+            });
         carried.append(&mut scanner.stack);
         for open in scanner.angles.drain(..) {
             problems.push(Problem::Unclosed {
@@ -323,9 +334,10 @@ fn report_unclosed(carried: &mut Vec<Open>, last_block: usize, problems: &mut Ve
     }
 }
 
-/// Whether the ‘ at `at` starts a capitalised word right after another capitalised word.
+/// Whether the ‘ or ' at `at` starts a capitalised word right after another capitalised word.
 fn is_okina_in_name(text: &str, at: usize, span: TextRange) -> bool {
-    let after = text[at + '‘'.len_utf8()..span.end].chars().next();
+    let mark_len = text[at..].chars().next().map_or(1, char::len_utf8);
+    let after = text[at + mark_len..span.end].chars().next();
     let before = text[span.start..at].strip_suffix(' ').unwrap_or("");
     let previous_word = before
         .rsplit(|c: char| !c.is_alphanumeric())
@@ -556,6 +568,15 @@ impl Scanner<'_> {
                         expected: '”',
                     });
                     self.close(&[Pair::Double], at, c, block);
+                } else if position == Flank::Closing
+                    && self.style.uses_low_double
+                    && self.innermost(&[Pair::Double, Pair::LowDouble]).is_none()
+                {
+                    self.problems.push(Problem::Stray {
+                        at,
+                        mark: c,
+                        block,
+                    });
                 } else {
                     self.stack.push(open(Pair::Double));
                 }
@@ -1065,6 +1086,7 @@ mod tests {
         );
         clean("the islands of Hawai‘i and O‘ahu");
         clean("Prime Minister Siaosi ‘Ofakivahafolau Sovaleni of Tonga");
+        clean("Prime Minister Siaosi 'Ofakivahafolau Sovaleni of Tonga");
         assert_eq!(
             marks("We launched the ‘Fund for recovery."),
             ["We launched the ⟦‘⟧Fund for recovery."]
@@ -1097,6 +1119,13 @@ mod tests {
         clean("Er las »Die Zeit« und ›Der Spiegel‹ gern.");
         clean("Polska: „tekst” i dalej.");
         assert_eq!(marks("Er sagte: „Das ist gut. Dann ging er."), ["Er sagte: ⟦„⟧Das ist gut. Dann ging er."]);
+        assert_eq!(
+            findings("Er sagte: „Gut.“ Das ist gut.“ Dann ging er."),
+            [(
+                "Er sagte: „Gut.“ Das ist gut.⟦“⟧ Dann ging er.".to_string(),
+                "Closing “ has no opening „ before it in its paragraph".to_string()
+            )]
+        );
         assert_eq!(marks("Il a dit « c’est bien et voilà."), ["Il a dit ⟦«⟧ c’est bien et voilà."]);
         assert_eq!(marks("Он сказал: Это хорошо»."), ["Он сказал: Это хорошо⟦»⟧."]);
     }
