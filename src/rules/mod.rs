@@ -11,6 +11,7 @@ use crate::document::Document;
 
 pub mod duplicate_paragraph;
 pub mod enumeration_gap;
+pub mod enumeration_punctuation;
 pub mod unbalanced_correlative;
 pub mod unbalanced_delimiter;
 
@@ -20,6 +21,7 @@ pub static RULES: &[&RuleMeta] = &[
     &unbalanced_delimiter::RULE,
     &unbalanced_correlative::RULE,
     &enumeration_gap::RULE,
+    &enumeration_punctuation::RULE,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
