@@ -12,6 +12,7 @@ use crate::document::Document;
 pub mod duplicate_paragraph;
 pub mod enumeration_gap;
 pub mod enumeration_punctuation;
+pub mod unagreed_text;
 pub mod unbalanced_correlative;
 pub mod unbalanced_delimiter;
 
@@ -22,6 +23,7 @@ pub static RULES: &[&RuleMeta] = &[
     &unbalanced_correlative::RULE,
     &enumeration_gap::RULE,
     &enumeration_punctuation::RULE,
+    &unagreed_text::RULE,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
