@@ -50,7 +50,10 @@ fn parse_args() -> Result<Args, String> {
             }
             "--defaults" => args.defaults = true,
             "-h" | "--help" => {
-                return Err("usage: corpus_stats [--show RULES] [--defaults] [--exclude FRAGMENT] [DIR]".into());
+                return Err(
+                    "usage: corpus_stats [--show RULES] [--defaults] [--exclude FRAGMENT] [DIR]"
+                        .into(),
+                );
             }
             _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
             _ => args.root = PathBuf::from(arg),
@@ -79,7 +82,11 @@ fn drafts(root: &Path, exclude: &[String]) -> Vec<PathBuf> {
             }
         }
     }
-    files.retain(|p| !exclude.iter().any(|x| p.to_string_lossy().contains(x.as_str())));
+    files.retain(|p| {
+        !exclude
+            .iter()
+            .any(|x| p.to_string_lossy().contains(x.as_str()))
+    });
     files.sort();
     files
 }
@@ -88,7 +95,10 @@ fn drafts(root: &Path, exclude: &[String]) -> Vec<PathBuf> {
 fn is_corpus_documentation(path: &Path) -> bool {
     path.file_stem()
         .and_then(|s| s.to_str())
-        .is_some_and(|stem| stem.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c == '-'))
+        .is_some_and(|stem| {
+            stem.chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c == '-')
+        })
 }
 
 fn selected(name: &str, show: &[String]) -> bool {
@@ -148,7 +158,10 @@ fn main() {
         .par_iter()
         .filter_map(|path| {
             let source = std::fs::read_to_string(path).ok()?;
-            Some((path.clone(), Document::new(source, DocumentKind::from_path(path))))
+            Some((
+                path.clone(),
+                Document::new(source, DocumentKind::from_path(path)),
+            ))
         })
         .collect();
     let workspace: Vec<WorkspaceDoc<'_>> = docs
@@ -166,7 +179,10 @@ fn main() {
             .ok()
             .and_then(|p| p.components().next())
             .filter(|_| path.parent() != Some(args.root.as_path()))
-            .map_or_else(|| ".".to_string(), |c| c.as_os_str().to_string_lossy().into_owned())
+            .map_or_else(
+                || ".".to_string(),
+                |c| c.as_os_str().to_string_lossy().into_owned(),
+            )
     };
     let mut words_by_folder: BTreeMap<String, usize> = BTreeMap::new();
     let mut total_words = 0usize;
@@ -223,7 +239,10 @@ fn main() {
         let breakdown: Vec<String> = folders
             .iter()
             .map(|(folder, (n, _))| {
-                format!("{folder}: {n} ({:.2})", per_10k(*n, words_by_folder[folder]))
+                format!(
+                    "{folder}: {n} ({:.2})",
+                    per_10k(*n, words_by_folder[folder])
+                )
             })
             .collect();
         println!(

@@ -84,7 +84,11 @@ fn fixture_findings() {
     for name in FIXTURES {
         let source = common::read_fixture(name);
         let (doc, found) = clauses_findings(&source);
-        let snapshot = name.rsplit('/').next().unwrap_or(name).trim_end_matches(".txt");
+        let snapshot = name
+            .rsplit('/')
+            .next()
+            .unwrap_or(name)
+            .trim_end_matches(".txt");
         insta::assert_yaml_snapshot!(snapshot, describe(&doc, &found));
     }
 }
@@ -143,7 +147,8 @@ fn more_corpus_cases() {
         g7.iter().map(|f| &f.message).collect::<Vec<_>>()
     );
     // "11, We are determined" and "24.We welcome": mistyped paragraph labels.
-    let hiroshima = lint_file("whitehouse-briefing-room/2023-05-20-g7-hiroshima-leaders-communique.txt");
+    let hiroshima =
+        lint_file("whitehouse-briefing-room/2023-05-20-g7-hiroshima-leaders-communique.txt");
     let gaps: Vec<(&str, &str)> = hiroshima
         .iter()
         .filter(|f| f.rule == "enumeration-gap")
@@ -160,7 +165,11 @@ fn more_corpus_cases() {
     let republished = lint_file(
         "state-department-press-releases/2022-06-24-chairs-statement-roadmap-for-global-food-security-call-to-action-2.txt",
     );
-    assert!(republished.iter().any(|f| f.at == "15:1037" && f.text == "”"));
+    assert!(
+        republished
+            .iter()
+            .any(|f| f.at == "15:1037" && f.text == "”")
+    );
 }
 
 /// Noise budget: on the whole corpus of published texts the clauses rules stay rare. The numbers
@@ -190,7 +199,10 @@ fn whole_corpus_noise_stays_within_budget() {
     ];
     for (rule, limit) in budget {
         let count = counts.get(rule).copied().unwrap_or(0);
-        assert!(count <= limit, "{rule}: {count} findings on the corpus, budget {limit}");
+        assert!(
+            count <= limit,
+            "{rule}: {count} findings on the corpus, budget {limit}"
+        );
     }
 }
 
@@ -227,14 +239,21 @@ fn mutate_and_check(source: &str) -> (usize, usize, Vec<String>) {
             } else {
                 misses.push(format!(
                     "{what} at {expected_at} in {mutated:?}: {:?}",
-                    findings.iter().map(|d| (d.span.start, &d.message)).collect::<Vec<_>>()
+                    findings
+                        .iter()
+                        .map(|d| (d.span.start, &d.message))
+                        .collect::<Vec<_>>()
                 ));
             }
         };
         // Remove the last ” of the paragraph: its “ must be reported.
         if let Some(close) = paragraph.rfind('”') {
             if let Some(open) = paragraph[..close].rfind('“') {
-                let mutated = format!("{}{}", &paragraph[..close], &paragraph[close + '”'.len_utf8()..]);
+                let mutated = format!(
+                    "{}{}",
+                    &paragraph[..close],
+                    &paragraph[close + '”'.len_utf8()..]
+                );
                 check(mutated, open, "removed ”");
             }
         }
@@ -251,8 +270,8 @@ fn mutate_and_check(source: &str) -> (usize, usize, Vec<String>) {
         let mut spaces = paragraph.match_indices(' ').map(|(i, _)| i);
         if let Some(space) = spaces.nth(3) {
             let before = &paragraph[..space];
-            let nested = before.matches(['(', '[', '“']).count()
-                != before.matches([')', ']', '”']).count();
+            let nested =
+                before.matches(['(', '[', '“']).count() != before.matches([')', ']', '”']).count();
             if !nested {
                 let mutated = format!("{} ){}", &paragraph[..space], &paragraph[space..]);
                 check(mutated, space + 1, "stray )");
@@ -267,19 +286,28 @@ fn damage_to_a_real_paragraph_is_found_at_the_right_place() {
     let source = common::read_fixture("clauses/A_RES_80_007.txt");
     // A hand-picked case first, in the whole document: the resolution quotes an agenda item.
     let title = "“Nuclear security”";
-    let open = source.find(title).expect("A/RES/80/7 quotes its agenda items");
+    let open = source
+        .find(title)
+        .expect("A/RES/80/7 quotes its agenda items");
     let close = open + title.len() - '”'.len_utf8();
     let without_close = format!("{}{}", &source[..close], &source[close + '”'.len_utf8()..]);
     let found = delimiter_findings(&without_close);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].span, TextRange::new(open, open + '“'.len_utf8()));
-    assert!(found[0].message.starts_with("Opening “ has no closing ”"), "{}", found[0].message);
+    assert!(
+        found[0].message.starts_with("Opening “ has no closing ”"),
+        "{}",
+        found[0].message
+    );
 
     let stray = format!("{}”{}", &source[..open - 1], &source[open - 1..]);
     let found = delimiter_findings(&stray);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].span.start, open - 1);
-    assert_eq!(found[0].message, "Closing ” has no opening “ or „ before it in its paragraph");
+    assert_eq!(
+        found[0].message,
+        "Closing ” has no opening “ or „ before it in its paragraph"
+    );
 
     let (cases, hits, misses) = mutate_and_check(&source);
     assert!(cases >= 15, "only {cases} cases");
@@ -341,11 +369,20 @@ fn fixes_converge_and_touch_nothing_else() {
                                 && edit.replacement.chars().count() <= 10
                         }
                     };
-                    assert!(local, "{name}: fix {:?} of {:?} reaches too far", fix, d.message);
+                    assert!(
+                        local,
+                        "{name}: fix {:?} of {:?} reaches too far",
+                        fix, d.message
+                    );
                 }
             }
         }
-        let outcome = fix_document(&source, DocumentKind::Plain, &clauses_settings(), Applicability::Unsafe);
+        let outcome = fix_document(
+            &source,
+            DocumentKind::Plain,
+            &clauses_settings(),
+            Applicability::Unsafe,
+        );
         assert!(outcome.converged, "{name}");
         assert!(
             outcome

@@ -106,7 +106,9 @@ fn is_inline_enumerator(text: &str, floor: usize, limit: usize, label: &Label) -
         .unwrap_or("");
     !lexis::is_any(
         next_word,
-        &["and", "or", "to", "through", "of", "above", "below", "thereof", "hereof"],
+        &[
+            "and", "or", "to", "through", "of", "above", "below", "thereof", "hereof",
+        ],
     )
 }
 
@@ -172,7 +174,8 @@ impl Builder {
         {
             Some(index) => index,
             None => {
-                self.open.push((scope, reading.counter, label.frame, Vec::new()));
+                self.open
+                    .push((scope, reading.counter, label.frame, Vec::new()));
                 self.open.len() - 1
             }
         };
@@ -220,7 +223,8 @@ mod tests {
 
     #[test]
     fn block_labels_form_runs_and_restart_at_one() {
-        let text = "1. Decides:\n\n(a) x;\n\n(b) y;\n\n2. Requests:\n\n(a) z;\n\n(h) p;\n\n(i) q;\n";
+        let text =
+            "1. Decides:\n\n(a) x;\n\n(b) y;\n\n2. Requests:\n\n(a) z;\n\n(h) p;\n\n(i) q;\n";
         assert_eq!(
             describe(text),
             [
@@ -248,7 +252,10 @@ mod tests {
     #[test]
     fn roman_and_letter_readings_follow_the_sequence() {
         let text = "(i) x;\n\n(ii) y;\n\n(iii) z;\n\n(iv) w;\n\n(v) v.\n";
-        assert_eq!(describe(text), ["Blocks LowerRoman: (i) (ii) (iii) (iv) (v)"]);
+        assert_eq!(
+            describe(text),
+            ["Blocks LowerRoman: (i) (ii) (iii) (iv) (v)"]
+        );
     }
 
     #[test]

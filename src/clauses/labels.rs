@@ -379,8 +379,14 @@ mod tests {
             .collect();
         assert_eq!(found, ["(a)", "a)", "a.", "(iv)", "12."]);
         let end = "see (c)";
-        assert_eq!(label_at(end, 4, end.len(), false).unwrap().frame, Frame::Parens);
-        assert!(label_at("a. b", 0, 4, false).is_none(), "period frame not allowed");
+        assert_eq!(
+            label_at(end, 4, end.len(), false).unwrap().frame,
+            Frame::Parens
+        );
+        assert!(
+            label_at("a. b", 0, 4, false).is_none(),
+            "period frame not allowed"
+        );
         assert!(label_at("14.\u{200b} The", 0, 10, true).is_some());
         assert!(label_at("24.We", 0, 5, true).is_none());
     }

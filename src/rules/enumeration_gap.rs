@@ -61,13 +61,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 let expected = run.reading(last + 1);
                 let between = run.items[position - 1].block + 1..item.block;
                 if let Some((span, proper)) = between
-                    .filter_map(|b| malformed_label(text, doc.blocks()[b].span, expected, item.label.frame))
+                    .filter_map(|b| {
+                        malformed_label(text, doc.blocks()[b].span, expected, item.label.frame)
+                    })
                     .next()
                 {
                     let written = span.slice(text);
                     let (message, title) = if proper.ends_with(' ') {
                         (
-                            format!("Label {written} is glued to its text: expected a space after it"),
+                            format!(
+                                "Label {written} is glued to its text: expected a space after it"
+                            ),
                             format!("Insert a space after {written}"),
                         )
                     } else {
@@ -186,7 +190,10 @@ fn malformed_label(
     let frame_char = if frame == Frame::Period { '.' } else { ')' };
     if mark == frame_char && next.is_some_and(char::is_alphabetic) {
         // "24.We": the label lacks its space.
-        return Some((TextRange::new(block.start, mark_at + 1), format!("{proper} ")));
+        return Some((
+            TextRange::new(block.start, mark_at + 1),
+            format!("{proper} "),
+        ));
     }
     if matches!(mark, ',' | ';' | ':') && next == Some(' ') {
         return Some((TextRange::new(block.start, mark_at + 1), proper));
@@ -240,7 +247,10 @@ mod tests {
     fn skipped_repeated_and_out_of_order_labels() {
         assert_eq!(
             findings("(a) To take measures;\n\n(b) To seek advice;\n\n(d) To report.\n"),
-            [("(d)".to_string(), "(d) follows (b): (c) is missing".to_string())]
+            [(
+                "(d)".to_string(),
+                "(d) follows (b): (c) is missing".to_string()
+            )]
         );
         assert_eq!(
             messages("1. One.\n\n2. Two.\n\n2. Again.\n\n3. Three.\n"),
@@ -248,7 +258,10 @@ mod tests {
         );
         assert_eq!(
             messages("a) one;\n\nc) three;\n\nb) two.\n"),
-            ["c) follows a): b) is missing", "b) follows c): out of order, expected d)"]
+            [
+                "c) follows a): b) is missing",
+                "b) follows c): out of order, expected d)"
+            ]
         );
         assert_eq!(
             messages("I. One\n\nII. Two\n\nV. Five\n"),
@@ -260,7 +273,10 @@ mod tests {
     fn mistyped_labels_are_reported_as_such() {
         assert_eq!(
             findings("10. Ten.\n\n11, We are determined.\n\n12. Twelve.\n"),
-            [("11,".to_string(), "Malformed label 11,: expected 11.".to_string())]
+            [(
+                "11,".to_string(),
+                "Malformed label 11,: expected 11.".to_string()
+            )]
         );
         assert_eq!(
             findings("23. Ocean.\n\n24.We welcome it.\n\n25. Energy.\n"),
@@ -286,9 +302,16 @@ mod tests {
         let source = "1. We met. 2. We agreed on the text. 3. We left.\n\n4. We return.\n";
         assert_eq!(
             messages(source),
-            ["4. follows 1.: 2. and 3. are missing; 2. appears inside the paragraph at line 1: a lost paragraph break?"]
+            [
+                "4. follows 1.: 2. and 3. are missing; 2. appears inside the paragraph at line 1: a lost paragraph break?"
+            ]
         );
-        let outcome = fix_document(source, DocumentKind::Plain, &Settings::default(), Applicability::Unsafe);
+        let outcome = fix_document(
+            source,
+            DocumentKind::Plain,
+            &Settings::default(),
+            Applicability::Unsafe,
+        );
         assert_eq!(outcome.text, source, "splitting paragraphs is display-only");
     }
 
@@ -299,7 +322,9 @@ mod tests {
 
     #[test]
     fn numbered_sections_with_numbered_paragraphs() {
-        clean("1. Investment\n\n1. One.\n\n2. Two.\n\n2. Tariffs\n\n1. One.\n\n3. Energy\n\n1. One.\n");
+        clean(
+            "1. Investment\n\n1. One.\n\n2. Two.\n\n2. Tariffs\n\n1. One.\n\n3. Energy\n\n1. One.\n",
+        );
     }
 
     #[test]
@@ -325,7 +350,10 @@ mod tests {
     fn inline_enumerations() {
         assert_eq!(
             findings("The Parties will: (a) build x; (b) keep y; and (d) meet."),
-            [("(d)".to_string(), "(d) follows (b): (c) is missing".to_string())]
+            [(
+                "(d)".to_string(),
+                "(d) follows (b): (c) is missing".to_string()
+            )]
         );
         clean("The areas are: 1) maritime cooperation, 2) connectivity, 3) the 2030 Agenda.");
         clean("Priorities include i) the Fund, ii) the Vision and iii) a G7 initiative.");
@@ -350,6 +378,11 @@ mod tests {
             outcome.text,
             "(a) To take measures;\n\n(b) To seek advice (see (d) below);\n\n(c) To report;\n\n(d) To close.\n"
         );
-        assert!(outcome.remaining.iter().all(|d| d.rule != "enumeration-gap"));
+        assert!(
+            outcome
+                .remaining
+                .iter()
+                .all(|d| d.rule != "enumeration-gap")
+        );
     }
 }

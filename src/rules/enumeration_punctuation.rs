@@ -100,20 +100,18 @@ struct Enumeration {
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
     let text = doc.text();
-    let labelled_blocks: Vec<bool> = {
-        let mut flags = vec![false; doc.blocks().len()];
-        for run in runs(doc).iter().filter(|r| r.scope == Scope::Blocks) {
-            for item in &run.items {
-                flags[item.block] = true;
-            }
+    let runs = runs(doc);
+    let mut labelled_blocks = vec![false; doc.blocks().len()];
+    for run in runs.iter().filter(|r| r.scope == Scope::Blocks) {
+        for item in &run.items {
+            labelled_blocks[item.block] = true;
         }
-        flags
-    };
+    }
     let mut enumerations = Vec::new();
-    for run in runs(doc) {
+    for run in &runs {
         match run.scope {
-            Scope::Blocks => enumerations.push(block_enumeration(doc, &run, &labelled_blocks)),
-            Scope::Inline(block) => enumerations.push(inline_enumeration(doc, &run, block)),
+            Scope::Blocks => enumerations.push(block_enumeration(doc, run, &labelled_blocks)),
+            Scope::Inline(block) => enumerations.push(inline_enumeration(doc, run, block)),
         }
     }
     bullet_enumerations(doc, &labelled_blocks, &mut enumerations);
@@ -141,7 +139,8 @@ fn block_enumeration(doc: &Document, run: &Run, labelled: &[bool]) -> Enumeratio
 /// (or nothing).
 fn is_final(doc: &Document, first: usize, last: usize, labelled: &[bool]) -> bool {
     let text = doc.text();
-    let nested = first > 0 && (labelled[first - 1] || doc.blocks()[first - 1].kind == BlockKind::ListItem);
+    let nested =
+        first > 0 && (labelled[first - 1] || doc.blocks()[first - 1].kind == BlockKind::ListItem);
     let next = doc.blocks().get(last + 1);
     // The next paragraph must be a sentence of its own: capitalised and closed by a full stop
     // ("Requesting …;" after "(h) …;" is an item whose label was lost).
@@ -203,13 +202,22 @@ fn bullet_enumerations(doc: &Document, labelled: &[bool], out: &mut Vec<Enumerat
 
 /// Zero-width characters web pages leave around text ("technology.\u{200b}").
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
 }
 
 /// Bullets at one indentation may hold a flattened sub-list: an item ending with ":" opens
 /// one, which runs to the next item ending with "." (the sub-list's last item). Each sub-list
 /// is compared on its own, and so are the outer items.
-fn split_nested(doc: &Document, from: usize, to: usize, labelled: &[bool], out: &mut Vec<Enumeration>) {
+fn split_nested(
+    doc: &Document,
+    from: usize,
+    to: usize,
+    labelled: &[bool],
+    out: &mut Vec<Enumeration>,
+) {
     let text = doc.text();
     let blocks = doc.blocks();
     let mut outer = Vec::new();
@@ -231,7 +239,9 @@ fn split_nested(doc: &Document, from: usize, to: usize, labelled: &[bool], out: 
         }
         if b > sub_start {
             out.push(Enumeration {
-                items: (sub_start..b).map(|x| ending(text, blocks[x].span)).collect(),
+                items: (sub_start..b)
+                    .map(|x| ending(text, blocks[x].span))
+                    .collect(),
                 last_is_final: false,
             });
         }
@@ -245,7 +255,10 @@ fn split_nested(doc: &Document, from: usize, to: usize, labelled: &[bool], out: 
 /// How the text of `span` ends, ignoring a final "and"/"or" and closing quotes or brackets
 /// after the mark.
 fn ending(text: &str, span: TextRange) -> Item {
-    let trim = |s: &str| s.trim_end_matches(|c: char| c.is_whitespace() || is_invisible(c)).len();
+    let trim = |s: &str| {
+        s.trim_end_matches(|c: char| c.is_whitespace() || is_invisible(c))
+            .len()
+    };
     let mut slice = span.slice(text);
     slice = &slice[..trim(slice)];
     // A footnote number after the mark ("resolution 79/7;1", "2024/25; 4") belongs to the mark.
@@ -318,10 +331,14 @@ fn check_enumeration(text: &str, enumeration: &Enumeration, out: &mut Vec<Diagno
         return;
     }
     let count = |e: Ending| compared.iter().filter(|i| i.ending == e).count();
-    let Some(majority) = [Ending::Semicolon, Ending::Comma, Ending::Period, Ending::Bare]
-        .into_iter()
-        .find(|&e| count(e) * 3 >= compared.len() * 2)
-    else {
+    let Some(majority) = [
+        Ending::Semicolon,
+        Ending::Comma,
+        Ending::Period,
+        Ending::Bare,
+    ]
+    .into_iter()
+    .find(|&e| count(e) * 3 >= compared.len() * 2) else {
         return;
     };
     let majority_count = count(majority);
@@ -400,7 +417,11 @@ mod tests {
             .map(|d| {
                 let line_start = source[..d.span.start].rfind('\n').map_or(0, |p| p + 1);
                 (
-                    format!("{}⟦{}⟧", &source[line_start..d.span.start], d.span.slice(source)),
+                    format!(
+                        "{}⟦{}⟧",
+                        &source[line_start..d.span.start],
+                        d.span.slice(source)
+                    ),
                     d.message,
                 )
             })
@@ -428,7 +449,8 @@ mod tests {
             findings(LIST),
             [(
                 "(b) To seek advice⟦,⟧".to_string(),
-                "Item ends with “,” while 3 of the 4 items before the last end with “;”".to_string()
+                "Item ends with “,” while 3 of the 4 items before the last end with “;”"
+                    .to_string()
             )]
         );
         assert_eq!(
@@ -440,30 +462,43 @@ mod tests {
     #[test]
     fn the_last_item_should_close_the_sentence() {
         assert_eq!(
-            findings("Leaders agreed to:\n\n- trade;\n\n- energy;\n\n- health;\n\n- oceans;\n\nThe next summit is in May.\n"),
+            findings(
+                "Leaders agreed to:\n\n- trade;\n\n- energy;\n\n- health;\n\n- oceans;\n\nThe next summit is in May.\n"
+            ),
             [(
                 "- oceans⟦;⟧".to_string(),
-                "The last item ends with “;” although the enumeration ends here: expected “.”".to_string()
+                "The last item ends with “;” although the enumeration ends here: expected “.”"
+                    .to_string()
             )]
         );
         // Nested in a numbered paragraph that goes on: the ";" is right.
-        clean("1. Decides:\n\n(a) x;\n\n(b) y;\n\n(c) z;\n\n(d) w;\n\n2. Requests the Secretary-General to report.\n");
+        clean(
+            "1. Decides:\n\n(a) x;\n\n(b) y;\n\n(c) z;\n\n(d) w;\n\n2. Requests the Secretary-General to report.\n",
+        );
         // The sentence continues after the list.
         clean("We will:\n\n- trade;\n\n- build;\n\n- share;\n\n- meet;\n\nand report back.\n");
         // The next paragraph is another item that lost its label.
-        clean("Decides:\n\n(a) x;\n\n(b) y;\n\n(c) z;\n\n(d) w;\n\nRequesting the Office to act;\n\n2. Notes it.\n");
+        clean(
+            "Decides:\n\n(a) x;\n\n(b) y;\n\n(c) z;\n\n(d) w;\n\nRequesting the Office to act;\n\n2. Notes it.\n",
+        );
     }
 
     #[test]
     fn footnote_numbers_and_invisible_characters_are_ignored() {
-        clean("1. Takes note of the report;1\n\n2. Welcomes it; 4\n\n3. Notes it;\n\n4. Decides it;\u{200b}\n\n5. Ends.\n");
+        clean(
+            "1. Takes note of the report;1\n\n2. Welcomes it; 4\n\n3. Notes it;\n\n4. Decides it;\u{200b}\n\n5. Ends.\n",
+        );
     }
 
     #[test]
     fn flattened_sub_lists_are_compared_on_their_own() {
-        clean("- We cooperate.\n\n- We trade.\n\n- We note these deals:\n\n- Purchases of corn;\n\n- Purchases of gas; and\n\n- Aircraft.\n\n- We meet.\n\n- We part.\n");
+        clean(
+            "- We cooperate.\n\n- We trade.\n\n- We note these deals:\n\n- Purchases of corn;\n\n- Purchases of gas; and\n\n- Aircraft.\n\n- We meet.\n\n- We part.\n",
+        );
         assert_eq!(
-            flagged("- We cooperate.\n\n- We trade\n\n- We note these deals:\n\n- Purchases of corn;\n\n- Purchases of gas; and\n\n- Aircraft.\n\n- We meet.\n\n- We part.\n"),
+            flagged(
+                "- We cooperate.\n\n- We trade\n\n- We note these deals:\n\n- Purchases of corn;\n\n- Purchases of gas; and\n\n- Aircraft.\n\n- We meet.\n\n- We part.\n"
+            ),
             ["- We trad⟦e⟧"]
         );
     }
@@ -492,15 +527,32 @@ mod tests {
 
     #[test]
     fn fix_converges_and_touches_only_the_mark() {
-        let outcome = fix_document(LIST, DocumentKind::Plain, &Settings::default(), Applicability::Unsafe);
+        let outcome = fix_document(
+            LIST,
+            DocumentKind::Plain,
+            &Settings::default(),
+            Applicability::Unsafe,
+        );
         assert!(outcome.converged);
         assert_eq!(outcome.text, LIST.replace("advice,", "advice;"));
         let source = "Leaders agreed to:\n\n- trade;\n\n- energy;\n\n- health\n\n- space;\n\n- oceans;\n\nThe next summit is in May.\n";
-        let outcome = fix_document(source, DocumentKind::Plain, &Settings::default(), Applicability::Unsafe);
+        let outcome = fix_document(
+            source,
+            DocumentKind::Plain,
+            &Settings::default(),
+            Applicability::Unsafe,
+        );
         assert_eq!(
             outcome.text,
-            source.replace("health\n", "health;\n").replace("oceans;", "oceans.")
+            source
+                .replace("health\n", "health;\n")
+                .replace("oceans;", "oceans.")
         );
-        assert!(outcome.remaining.iter().all(|d| d.rule != "enumeration-punctuation"));
+        assert!(
+            outcome
+                .remaining
+                .iter()
+                .all(|d| d.rule != "enumeration-punctuation")
+        );
     }
 }

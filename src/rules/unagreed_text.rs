@@ -66,7 +66,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ']' if depth > 0 => {
                     depth -= 1;
                     if depth == 0 {
-                        let span = TextRange::new(block.span.start + open_at, block.span.start + i + 1);
+                        let span =
+                            TextRange::new(block.span.start + open_at, block.span.start + i + 1);
                         if is_negotiation_bracket(text, block.span.start, span) {
                             out.push(diagnostic(text, span));
                         }
@@ -206,7 +207,11 @@ mod tests {
     #[test]
     fn off_by_default() {
         let doc = Document::new("We [consider/encourage] it.", DocumentKind::Plain);
-        assert!(lint(&doc, &Settings::default()).iter().all(|d| d.rule != "unagreed-text"));
+        assert!(
+            lint(&doc, &Settings::default())
+                .iter()
+                .all(|d| d.rule != "unagreed-text")
+        );
     }
 
     #[test]
@@ -230,7 +235,10 @@ mod tests {
     #[test]
     fn references_and_editorial_brackets_are_not() {
         assert!(flagged("[on the report of the First Committee (A/80/L.6)]").is_empty());
-        assert!(flagged("[without reference to a Main Committee (A/80/L.1 and A/80/L.1/Add.1)]").is_empty());
+        assert!(
+            flagged("[without reference to a Main Committee (A/80/L.1 and A/80/L.1/Add.1)]")
+                .is_empty()
+        );
         assert!(flagged("the Treaty[^3] and the Convention [12] [sic]").is_empty());
         assert!(flagged("He said: “[W]e will support [the Parties] fully.”").is_empty());
         assert!(flagged("Unclosed [bracket here.").is_empty());
@@ -254,8 +262,16 @@ mod tests {
                 ]
             ]
         );
-        assert_eq!(apply_fixes(source, &diagnostics, Applicability::Unsafe).1, 0);
-        assert!(diagnostics.iter().flat_map(|d| &d.fixes).all(|f| f.applicability == Applicability::DisplayOnly));
+        assert_eq!(
+            apply_fixes(source, &diagnostics, Applicability::Unsafe).1,
+            0
+        );
+        assert!(
+            diagnostics
+                .iter()
+                .flat_map(|d| &d.fixes)
+                .all(|f| f.applicability == Applicability::DisplayOnly)
+        );
         // What each suggestion would do when a human picks it.
         let apply = |fix: &Fix| {
             let mut out = source.to_string();
@@ -264,8 +280,17 @@ mod tests {
             }
             out
         };
-        assert_eq!(apply(&diagnostics[0].fixes[1]), "We encourage it and [strongly] support it.");
-        assert_eq!(apply(&diagnostics[1].fixes[0]), "We [consider/encourage] it and strongly support it.");
-        assert_eq!(apply(&diagnostics[1].fixes[1]), "We [consider/encourage] it and support it.");
+        assert_eq!(
+            apply(&diagnostics[0].fixes[1]),
+            "We encourage it and [strongly] support it."
+        );
+        assert_eq!(
+            apply(&diagnostics[1].fixes[0]),
+            "We [consider/encourage] it and strongly support it."
+        );
+        assert_eq!(
+            apply(&diagnostics[1].fixes[1]),
+            "We [consider/encourage] it and support it."
+        );
     }
 }

@@ -1,3 +1,7 @@
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use crate::clauses::lexis::{
     is, is_any, is_article_or_possessive, is_auxiliary, is_determined_noun, is_function_word,
     looks_plural, match_case,
@@ -56,36 +60,65 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let text = doc.text();
     let blocks = doc.blocks();
     let mut sentence_words: Vec<TextRange> = Vec::new();
+    let mut triggers: Vec<usize> = Vec::new();
     for (index, block) in blocks.iter().enumerate() {
-        if !has_trigger(block.span.slice(text)) {
+        find_triggers(text, block.span, &mut triggers);
+        if triggers.is_empty() {
             continue;
         }
         let block_sentences = sentences(text, block.span);
         for (position, &sentence) in block_sentences.iter().enumerate() {
+            if !triggers
+                .iter()
+                .any(|&t| sentence.start <= t && t < sentence.end)
+            {
+                continue;
+            }
             sentence_words.clear();
             sentence_words.extend(words(text, sentence));
             // The sentence after this one, for "on the one hand … On the other hand".
-            let next = block_sentences.get(position + 1).copied().or_else(|| {
-                blocks
-                    .get(index + 1)
-                    .and_then(|b| sentences(text, b.span).first().copied())
-            });
-            check_sentence(text, &sentence_words, next, out);
+            let next = || {
+                block_sentences.get(position + 1).copied().or_else(|| {
+                    blocks
+                        .get(index + 1)
+                        .and_then(|b| sentences(text, b.span).first().copied())
+                })
+            };
+            check_sentence(text, &sentence_words, &next, out);
         }
     }
 }
 
-/// A cheap test that the paragraph holds a word that starts a correlative.
-fn has_trigger(block: &str) -> bool {
-    let lower_contains = |needle: &str| {
-        block
-            .as_bytes()
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-    };
-    ["either", "both", "not only", "whether", "between", "from", "one hand"]
-        .iter()
-        .any(|t| lower_contains(t))
+/// Words that open a correlative, found in one pass (ASCII case-insensitive).
+static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "neither", "either", "both", "not only", "whether", "between", "from", "one hand",
+        ])
+        .expect("valid patterns")
+});
+
+/// Offsets in `span` where a correlative may start: whole words only, and "between"/"from"
+/// only before a number (the only ranges this rule checks).
+fn find_triggers(text: &str, span: TextRange, out: &mut Vec<usize>) {
+    out.clear();
+    let bytes = text.as_bytes();
+    for found in TRIGGERS.find_iter(&bytes[span.start..span.end]) {
+        let start = span.start + found.start();
+        let end = span.start + found.end();
+        let word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+        let word_end = bytes.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+        if !word_start || !word_end {
+            continue;
+        }
+        // Patterns 5 and 6 are "between" and "from".
+        let is_range = matches!(found.pattern().as_usize(), 5 | 6);
+        if is_range && !bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
+            continue;
+        }
+        out.push(start);
+    }
 }
 
 struct Sentence<'a> {
@@ -126,7 +159,7 @@ impl Sentence<'_> {
 fn check_sentence(
     text: &str,
     words: &[TextRange],
-    next_sentence: Option<TextRange>,
+    next_sentence: &dyn Fn() -> Option<TextRange>,
     out: &mut Vec<Diagnostic>,
 ) {
     let s = Sentence { text, words };
@@ -242,13 +275,16 @@ fn not_only(s: &Sentence<'_>, i: usize, out: &mut Vec<Diagnostic>) {
         return;
     };
     let also_span = s.words[also];
-    let mut diagnostic =
-        Diagnostic::new(RULE.name, also_span, message).with_related(first, "“not only” opens the pair");
+    let mut diagnostic = Diagnostic::new(RULE.name, also_span, message)
+        .with_related(first, "“not only” opens the pair");
     let before = &s.text[s.words[also - 1].end..also_span.start];
     if is(s.word(also - 1), "and") && before.trim().is_empty() {
         diagnostic = diagnostic.with_fix(Fix::unsafe_(
             "Replace “and” with “but”",
-            vec![Edit::replace(s.words[also - 1], match_case(s.word(also - 1), "but"))],
+            vec![Edit::replace(
+                s.words[also - 1],
+                match_case(s.word(also - 1), "but"),
+            )],
         ));
     } else if s.text[..also_span.start].trim_end().ends_with(',') {
         diagnostic = diagnostic.with_fix(Fix::unsafe_(
@@ -284,7 +320,10 @@ fn range(s: &Sentence<'_>, i: usize, partner: &str, out: &mut Vec<Diagnostic>) {
     let dash_range = {
         let after = &text[first_end..];
         let trimmed = after.trim_start_matches(' ');
-        let dash = trimmed.chars().next().filter(|c| matches!(c, '–' | '—' | '-'));
+        let dash = trimmed
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '–' | '—' | '-'));
         dash.and_then(|d| {
             let rest = &trimmed[d.len_utf8()..];
             let digits = rest.trim_start_matches(' ');
@@ -300,7 +339,11 @@ fn range(s: &Sentence<'_>, i: usize, partner: &str, out: &mut Vec<Diagnostic>) {
         let word = first;
         let hyphen = word.find('-')?;
         let (left, right) = (&word[..hyphen], &word[hyphen + 1..]);
-        let numeric = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',');
+        let numeric = |x: &str| {
+            !x.is_empty()
+                && x.bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+        };
         (numeric(left) && numeric(right)).then(|| {
             let at = s.words[i + 1].start + hyphen;
             TextRange::new(at, at + 1)
@@ -360,7 +403,12 @@ fn range(s: &Sentence<'_>, i: usize, partner: &str, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn one_hand(s: &Sentence<'_>, i: usize, next_sentence: Option<TextRange>, out: &mut Vec<Diagnostic>) {
+fn one_hand(
+    s: &Sentence<'_>,
+    i: usize,
+    next_sentence: &dyn Fn() -> Option<TextRange>,
+    out: &mut Vec<Diagnostic>,
+) {
     let has_other = |words: &mut dyn Iterator<Item = TextRange>| {
         let mut previous: [&str; 2] = ["", ""];
         for w in words {
@@ -375,7 +423,7 @@ fn one_hand(s: &Sentence<'_>, i: usize, next_sentence: Option<TextRange>, out: &
     if has_other(&mut s.words[i + 4..].iter().copied()) {
         return;
     }
-    if next_sentence.is_some_and(|n| has_other(&mut words(s.text, n))) {
+    if next_sentence().is_some_and(|n| has_other(&mut words(s.text, n))) {
         return;
     }
     out.push(Diagnostic::new(
@@ -462,7 +510,10 @@ mod tests {
 
     #[test]
     fn either_or() {
-        assert_eq!(flagged("Funds will flow either through the Bank and the Fund."), ["and"]);
+        assert_eq!(
+            flagged("Funds will flow either through the Bank and the Fund."),
+            ["and"]
+        );
         clean("Funds will flow either through the Bank or the Fund.");
         clean("Support either at home or abroad and in every forum.");
         // Determiner and pronoun uses.
@@ -475,13 +526,18 @@ mod tests {
     #[test]
     fn both_and() {
         assert_eq!(
-            findings("QIST revolutionizes both our understanding of fundamental phenomena as well as the development of powerful computers, secure and rapid communication."),
+            findings(
+                "QIST revolutionizes both our understanding of fundamental phenomena as well as the development of powerful computers, secure and rapid communication."
+            ),
             [(
                 "as well as".to_string(),
                 "“both” is paired with “as well as”: expected “and”".to_string()
             )]
         );
-        assert_eq!(flagged("This matters both in Europe as well as in Asia."), ["as well as"]);
+        assert_eq!(
+            flagged("This matters both in Europe as well as in Asia."),
+            ["as well as"]
+        );
         clean("This matters both in Europe and in Asia, as well as elsewhere.");
         // Determiner uses.
         clean("Both parties as well as observers attended.");
@@ -515,7 +571,10 @@ mod tests {
 
     #[test]
     fn whether_or() {
-        assert_eq!(flagged("We will decide whether to act nor to wait."), ["nor"]);
+        assert_eq!(
+            flagged("We will decide whether to act nor to wait."),
+            ["nor"]
+        );
         clean("We will decide whether to act or to wait.");
         clean("We will decide whether to act, and neither side nor the Chair objects.");
     }
@@ -523,9 +582,15 @@ mod tests {
     #[test]
     fn between_and_from_to() {
         assert_eq!(flagged("Between 2020 to 2025 trade doubled."), ["to"]);
-        assert_eq!(flagged("Trade grew between 2020–2025, and again later."), ["–"]);
+        assert_eq!(
+            flagged("Trade grew between 2020–2025, and again later."),
+            ["–"]
+        );
         assert_eq!(flagged("Trade grew between 2020-2025."), ["-"]);
-        assert_eq!(flagged("Trade grew from 2020 – 2025 in the region."), [" – "]);
+        assert_eq!(
+            flagged("Trade grew from 2020 – 2025 in the region."),
+            [" – "]
+        );
         clean("Trade grew between 2020 and 2025 and from 2020 to 2025.");
         clean("The meeting ran from 28-29 September 2022.");
         clean("We will fund it from 2021–2025 budgets.");
@@ -557,6 +622,11 @@ mod tests {
             outcome.text,
             "The vote was neither free nor fair. It happened both in Europe and in Asia. Or between 2020 and 2025, either through the Bank or the Fund.\n"
         );
-        assert!(outcome.remaining.iter().all(|d| d.rule != "unbalanced-correlative"));
+        assert!(
+            outcome
+                .remaining
+                .iter()
+                .all(|d| d.rule != "unbalanced-correlative")
+        );
     }
 }

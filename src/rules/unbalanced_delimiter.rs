@@ -137,38 +137,29 @@ struct Style {
 
 impl Style {
     fn detect(text: &str) -> Self {
-        let mut reversed = 0usize;
-        let mut usual = 0usize;
-        let mut uses_left_double = false;
-        let mut uses_low_double = false;
-        for (i, c) in text.char_indices() {
-            match c {
-                '“' => uses_left_double = true,
-                '„' => {
-                    uses_left_double = true;
-                    uses_low_double = true;
-                }
-                '»' | '«' => {
+        use memchr::memmem::{find, find_iter};
+        let bytes = text.as_bytes();
+        let uses_low_double = find(bytes, "„".as_bytes()).is_some();
+        let uses_left_double = uses_low_double || find(bytes, "“".as_bytes()).is_some();
+        // » opening a word ("»Die Zeit«") against « opening one ("«Это»", "« c’est »").
+        let opens = |mark: &str, spaced: bool| {
+            find_iter(bytes, mark.as_bytes())
+                .filter(|&i| {
                     let prev = text[..i].chars().next_back();
-                    let rest = &text[i + c.len_utf8()..];
+                    let rest = &text[i + mark.len()..];
                     let next = rest.chars().next();
-                    if !left_flank(prev) {
-                        continue;
-                    }
-                    let opens_word = next.is_some_and(char::is_alphanumeric);
-                    let opens_spaced = next == Some(' ')
-                        && rest[1..].chars().next().is_some_and(char::is_alphanumeric);
-                    if c == '»' && opens_word {
-                        reversed += 1;
-                    } else if c == '«' && (opens_word || opens_spaced) {
-                        usual += 1;
-                    }
-                }
-                _ => {}
-            }
-        }
+                    left_flank(prev)
+                        && (next.is_some_and(char::is_alphanumeric)
+                            || (spaced
+                                && next == Some(' ')
+                                && rest[1..].chars().next().is_some_and(char::is_alphanumeric)))
+                })
+                .count()
+        };
+        let reversed_guillemets =
+            memchr::memchr(0xC2, bytes).is_some() && opens("»", false) > opens("«", true);
         Style {
-            reversed_guillemets: reversed > usual,
+            reversed_guillemets,
             uses_left_double,
             uses_low_double,
         }
@@ -303,12 +294,10 @@ fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
         }
         // A ‘ left open between two capitalised words is the ʻokina of a Polynesian name
         // ("Siaosi ‘Ofakivahafolau Sovaleni"), not a quotation.
-        scanner
-            .stack
-            .retain(|o| {
-                !(matches!(o.pair, Pair::Single | Pair::StraightSingle)
-                    && is_okina_in_name(text, o.at, span))
-            });
+        scanner.stack.retain(|o| {
+            !(matches!(o.pair, Pair::Single | Pair::StraightSingle)
+                && is_okina_in_name(text, o.at, span))
+        });
         carried.append(&mut scanner.stack);
         for open in scanner.angles.drain(..) {
             problems.push(Problem::Unclosed {
@@ -397,8 +386,25 @@ fn left_flank(prev: Option<char>) -> bool {
             c.is_whitespace()
                 || matches!(
                     c,
-                    '(' | '[' | '{' | '“' | '‘' | '«' | '»' | '„' | '‚' | '‹' | '—' | '–' | '-'
-                        | '/' | '「' | '『' | '（' | '【' | '"' | '\''
+                    '(' | '['
+                        | '{'
+                        | '“'
+                        | '‘'
+                        | '«'
+                        | '»'
+                        | '„'
+                        | '‚'
+                        | '‹'
+                        | '—'
+                        | '–'
+                        | '-'
+                        | '/'
+                        | '「'
+                        | '『'
+                        | '（'
+                        | '【'
+                        | '"'
+                        | '\''
                 )
         }
     }
@@ -572,11 +578,7 @@ impl Scanner<'_> {
                     && self.style.uses_low_double
                     && self.innermost(&[Pair::Double, Pair::LowDouble]).is_none()
                 {
-                    self.problems.push(Problem::Stray {
-                        at,
-                        mark: c,
-                        block,
-                    });
+                    self.problems.push(Problem::Stray { at, mark: c, block });
                 } else {
                     self.stack.push(open(Pair::Double));
                 }
@@ -601,11 +603,7 @@ impl Scanner<'_> {
                     // Mixed styles ("text”) are a matter of style, not balance.
                     self.close(&[Pair::StraightDouble], at, c, block);
                 } else {
-                    self.problems.push(Problem::Stray {
-                        at,
-                        mark: c,
-                        block,
-                    });
+                    self.problems.push(Problem::Stray { at, mark: c, block });
                 }
             }
             '‚' => {
@@ -616,7 +614,10 @@ impl Scanner<'_> {
             }
             '‘' => self.left_single(at, block, prev, next, rest, position),
             '’' => {
-                if position == Flank::Opening && rest.starts_with("n’") && right_flank(rest[4..].chars().next()) {
+                if position == Flank::Opening
+                    && rest.starts_with("n’")
+                    && right_flank(rest[4..].chars().next())
+                {
                     return len + "n’".len(); // rock ’n’ roll
                 }
                 if matches!(position, Flank::Closing | Flank::Isolated)
@@ -654,11 +655,7 @@ impl Scanner<'_> {
                 } else if is_open || position != Flank::Closing {
                     self.stack.push(open(Pair::StraightDouble));
                 } else if !prev.is_some_and(|p| p.is_ascii_digit()) {
-                    self.problems.push(Problem::Stray {
-                        at,
-                        mark: c,
-                        block,
-                    });
+                    self.problems.push(Problem::Stray { at, mark: c, block });
                 }
                 // A closing-position " after a digit is an inch or seconds mark.
             }
@@ -750,7 +747,9 @@ impl Scanner<'_> {
         let after = self.text[at + 1..span.end].trim_start();
         let before = self.text[span.start..at].trim_end();
         let next_word = after.chars().next();
-        if next_word.is_some_and(|n| n.is_ascii_digit() || matches!(n, '$' | '€' | '£' | '¥' | '%' | '+' | '±' | '.')) {
+        if next_word.is_some_and(|n| {
+            n.is_ascii_digit() || matches!(n, '$' | '€' | '£' | '¥' | '%' | '+' | '±' | '.')
+        }) {
             return; // "< 5 per cent", ">2°C"
         }
         let spaced = prev.is_some_and(char::is_whitespace) && next.is_some_and(char::is_whitespace);
@@ -766,17 +765,11 @@ impl Scanner<'_> {
             });
         } else if self.angles.pop().is_none() {
             // A quoting marker at the start of a line ("> text") is not a bracket.
-            let line_start = self.text[..at]
-                .rfind('\n')
-                .map_or(0, |p| p + 1);
+            let line_start = self.text[..at].rfind('\n').map_or(0, |p| p + 1);
             if self.text[line_start..at].trim().is_empty() && next == Some(' ') {
                 return;
             }
-            self.problems.push(Problem::Stray {
-                at,
-                mark: c,
-                block,
-            });
+            self.problems.push(Problem::Stray { at, mark: c, block });
         }
     }
 
@@ -786,7 +779,11 @@ impl Scanner<'_> {
     }
 
     fn innermost_quote(&self) -> Option<Pair> {
-        self.stack.iter().rev().find(|o| o.pair.is_quote()).map(|o| o.pair)
+        self.stack
+            .iter()
+            .rev()
+            .find(|o| o.pair.is_quote())
+            .map(|o| o.pair)
     }
 
     /// Closes the innermost open mark of `pairs`: marks opened after it and still open are
@@ -852,7 +849,10 @@ fn diagnostic(doc: &Document, style: Style, problem: Problem) -> Diagnostic {
                     span,
                     "Stray < has no closing >: left-over markup?",
                 )
-                .with_fix(Fix::unsafe_("Remove the stray <", remove_mark(doc, span, open.block)));
+                .with_fix(Fix::unsafe_(
+                    "Remove the stray <",
+                    remove_mark(doc, span, open.block),
+                ));
             }
             let message = match before {
                 Some((_, enclosing)) => format!(
@@ -993,7 +993,8 @@ fn closing_position(
     } else {
         open.at + body.len()
     };
-    let obvious = !open.pair.is_quote() && is_short_plain_aside(&text[open.at..open.at + body.len()]);
+    let obvious =
+        !open.pair.is_quote() && is_short_plain_aside(&text[open.at..open.at + body.len()]);
     (end, obvious)
 }
 
@@ -1118,7 +1119,10 @@ mod tests {
         clean("Il a dit « c’est bien » et « voilà ».");
         clean("Er las »Die Zeit« und ›Der Spiegel‹ gern.");
         clean("Polska: „tekst” i dalej.");
-        assert_eq!(marks("Er sagte: „Das ist gut. Dann ging er."), ["Er sagte: ⟦„⟧Das ist gut. Dann ging er."]);
+        assert_eq!(
+            marks("Er sagte: „Das ist gut. Dann ging er."),
+            ["Er sagte: ⟦„⟧Das ist gut. Dann ging er."]
+        );
         assert_eq!(
             findings("Er sagte: „Gut.“ Das ist gut.“ Dann ging er."),
             [(
@@ -1126,23 +1130,38 @@ mod tests {
                 "Closing “ has no opening „ before it in its paragraph".to_string()
             )]
         );
-        assert_eq!(marks("Il a dit « c’est bien et voilà."), ["Il a dit ⟦«⟧ c’est bien et voilà."]);
-        assert_eq!(marks("Он сказал: Это хорошо»."), ["Он сказал: Это хорошо⟦»⟧."]);
+        assert_eq!(
+            marks("Il a dit « c’est bien et voilà."),
+            ["Il a dit ⟦«⟧ c’est bien et voilà."]
+        );
+        assert_eq!(
+            marks("Он сказал: Это хорошо»."),
+            ["Он сказал: Это хорошо⟦»⟧."]
+        );
     }
 
     #[test]
     fn cjk_brackets() {
         clean("「上海合作組織」と『声明』を採択した。");
-        assert_eq!(marks("「上海合作組織と声明を採択した。"), ["⟦「⟧上海合作組織と声明を採択した。"]);
+        assert_eq!(
+            marks("「上海合作組織と声明を採択した。"),
+            ["⟦「⟧上海合作組織と声明を採択した。"]
+        );
         assert_eq!(marks("上海合作組織」と声明"), ["上海合作組織⟦」⟧と声明"]);
-        assert_eq!(marks("「上海『合作」組織』"), ["「上海⟦『⟧合作」組織』", "「上海『合作」組織⟦』⟧"]);
+        assert_eq!(
+            marks("「上海『合作」組織』"),
+            ["「上海⟦『⟧合作」組織』", "「上海『合作」組織⟦』⟧"]
+        );
         clean("会议（北京）通过了【决议】。");
     }
 
     #[test]
     fn brackets_nest_and_close_within_their_paragraph() {
         clean("The Council (see resolution 2231 (2015) [annex {B}]) decided.");
-        assert_eq!(marks("The African Union (AU. Next."), ["The African Union ⟦(⟧AU. Next."]);
+        assert_eq!(
+            marks("The African Union (AU. Next."),
+            ["The African Union ⟦(⟧AU. Next."]
+        );
         assert_eq!(marks("The Union (AU)) met."), ["The Union (AU)⟦)⟧ met."]);
         assert_eq!(
             findings("The (see [annex) text] here.")
@@ -1155,7 +1174,13 @@ mod tests {
             ]
         );
         // A bracket left open at the end of a paragraph does not close in the next one.
-        assert_eq!(marks("Text (first\n\nsecond) text."), ["Text ⟦(⟧first\n\nsecond) text.", "Text (first\n\nsecond⟦)⟧ text."]);
+        assert_eq!(
+            marks("Text (first\n\nsecond) text."),
+            [
+                "Text ⟦(⟧first\n\nsecond) text.",
+                "Text (first\n\nsecond⟦)⟧ text."
+            ]
+        );
     }
 
     #[test]
@@ -1173,9 +1198,18 @@ mod tests {
     fn straight_quotes_pair_by_position() {
         clean("He said \"yes\" and \"no\", a 12\" screen and Belarus' role in the '90s.");
         clean("Il a dit 'oui' et 'non'.");
-        assert_eq!(marks("He said \"yes and left."), ["He said ⟦\"⟧yes and left."]);
-        assert_eq!(marks("He said yes\" and left."), ["He said yes⟦\"⟧ and left."]);
-        assert_eq!(marks("He said 'yes and left."), ["He said ⟦'⟧yes and left."]);
+        assert_eq!(
+            marks("He said \"yes and left."),
+            ["He said ⟦\"⟧yes and left."]
+        );
+        assert_eq!(
+            marks("He said yes\" and left."),
+            ["He said yes⟦\"⟧ and left."]
+        );
+        assert_eq!(
+            marks("He said 'yes and left."),
+            ["He said ⟦'⟧yes and left."]
+        );
     }
 
     #[test]
@@ -1190,11 +1224,16 @@ mod tests {
 
     #[test]
     fn quotations_over_several_paragraphs_repeat_the_opening_mark() {
-        clean("“The first paragraph of the quotation.\n\n“The second paragraph.\n\n“The last one.”\n");
+        clean(
+            "“The first paragraph of the quotation.\n\n“The second paragraph.\n\n“The last one.”\n",
+        );
         clean("- “First item of the quote\n\n- “and its end.”\n");
         let found = findings("“The first paragraph.\n\n“The second paragraph.\n\nPlain text.\n");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].0, "⟦“⟧The first paragraph.\n\n“The second paragraph.\n\nPlain text.\n");
+        assert_eq!(
+            found[0].0,
+            "⟦“⟧The first paragraph.\n\n“The second paragraph.\n\nPlain text.\n"
+        );
         assert!(found[0].1.contains("runs on to line 3"), "{}", found[0].1);
         assert_eq!(
             marks("“The first paragraph.\n\nPlain text here.\n"),
@@ -1233,16 +1272,25 @@ mod tests {
             "Measures on Russia’s economy.\n"
         );
         assert_eq!(
-            fixed("Food Security.” We take note.\n\nNext (AU.\n\n<", Applicability::Unsafe),
+            fixed(
+                "Food Security.” We take note.\n\nNext (AU.\n\n<",
+                Applicability::Unsafe
+            ),
             "Food Security. We take note.\n\nNext (AU)."
         );
         assert_eq!(
-            fixed("A stray ) here and a “Fund“ there.\n", Applicability::Unsafe),
+            fixed(
+                "A stray ) here and a “Fund“ there.\n",
+                Applicability::Unsafe
+            ),
             "A stray here and a “Fund” there.\n"
         );
         // Display-only: only a human knows where the quotation ends.
         assert_eq!(
-            fixed("We welcome the “Global Alliance, and more. Next.\n", Applicability::Unsafe),
+            fixed(
+                "We welcome the “Global Alliance, and more. Next.\n",
+                Applicability::Unsafe
+            ),
             "We welcome the “Global Alliance, and more. Next.\n"
         );
     }
