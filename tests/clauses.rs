@@ -247,15 +247,15 @@ fn mutate_and_check(source: &str) -> (usize, usize, Vec<String>) {
             }
         };
         // Remove the last ” of the paragraph: its “ must be reported.
-        if let Some(close) = paragraph.rfind('”') {
-            if let Some(open) = paragraph[..close].rfind('“') {
-                let mutated = format!(
-                    "{}{}",
-                    &paragraph[..close],
-                    &paragraph[close + '”'.len_utf8()..]
-                );
-                check(mutated, open, "removed ”");
-            }
+        if let Some(close) = paragraph.rfind('”')
+            && let Some(open) = paragraph[..close].rfind('“')
+        {
+            let mutated = format!(
+                "{}{}",
+                &paragraph[..close],
+                &paragraph[close + '”'.len_utf8()..]
+            );
+            check(mutated, open, "removed ”");
         }
         // Remove the last ) that closes a ( in the paragraph: the ( must be reported.
         if let Some(close) = paragraph.rfind(')') {
@@ -419,6 +419,217 @@ fn fixes_converge_and_touch_nothing_else() {
                 "{name}: unexpected change at {changed}: {:?}",
                 &source[changed.start.saturating_sub(20)..(changed.end + 20).min(source.len())]
             );
+        }
+    }
+}
+
+fn sherpa() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("sherpa").expect("binary is built");
+    cmd.env_remove("NO_COLOR").env_remove("GITHUB_STEP_SUMMARY");
+    cmd
+}
+
+/// The command line exposes the family: listing, documentation, findings and fixes.
+#[test]
+fn command_line_lists_explains_reports_and_fixes() {
+    let output = sherpa().args(["rules"]).output().unwrap();
+    let listing = String::from_utf8(output.stdout).unwrap();
+    for rule in RULES.iter().filter(|r| r.family == Family::Clauses) {
+        assert!(listing.contains(rule.name), "{listing}");
+        let output = sherpa().args(["explain", rule.name]).output().unwrap();
+        let doc = String::from_utf8(output.stdout).unwrap();
+        assert!(doc.contains("## Fix safety"), "{doc}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let draft = dir.path().join("chair.txt");
+    std::fs::write(
+        &draft,
+        common::read_fixture("clauses/chairs-statement-2022-05-19.txt"),
+    )
+    .unwrap();
+    let output = sherpa()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--select",
+            "clauses",
+            "--format",
+            "json",
+            "chair.txt",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let findings = findings.as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "unbalanced-delimiter");
+    assert_eq!(findings[0]["range"]["start"]["line"], 15);
+    assert_eq!(findings[0]["fixes"][0]["applicability"], "unsafe");
+
+    // `--fix` alone leaves the unsafe removal for a human; `--unsafe-fixes` applies it.
+    let before = std::fs::read_to_string(&draft).unwrap();
+    sherpa()
+        .current_dir(dir.path())
+        .args(["check", "--select", "clauses", "--fix", "chair.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&draft).unwrap(), before);
+    let output = sherpa()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--select",
+            "clauses",
+            "--fix",
+            "--unsafe-fixes",
+            "chair.txt",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&draft).unwrap(),
+        before.replace("Development.” We take note", "Development. We take note")
+    );
+}
+
+mod no_panics {
+    use proptest::prelude::*;
+    use sherpa::rules::{Check, Context, Family, RULES};
+    use sherpa::{Document, DocumentKind};
+
+    /// Text made of the pieces the clauses rules react to, in any order.
+    fn drafts() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            "“",
+            "”",
+            "‘",
+            "’",
+            "\"",
+            "'",
+            "«",
+            "»",
+            "„",
+            "‚",
+            "‹",
+            "›",
+            "「",
+            "」",
+            "『",
+            "』",
+            "<",
+            ">",
+            " ",
+            " ",
+            " ",
+            "\n",
+            "\n\n",
+            "a)",
+            "(b)",
+            "ii)",
+            "1.",
+            "2.",
+            "4.",
+            "(c)",
+            "iv.",
+            "A.",
+            ";",
+            ",",
+            ".",
+            ":",
+            "Russia",
+            "s",
+            "neither",
+            "nor",
+            "or",
+            "either",
+            "and",
+            "both",
+            "as well as",
+            "not only",
+            "also",
+            "between",
+            "from",
+            "2020",
+            "–",
+            "-",
+            "to",
+            "on the one hand",
+            "whether",
+            "Ж",
+            "上海",
+            "\u{200b}",
+            "- ",
+            "and ",
+            "[Alt 1:",
+            "é",
+        ]);
+        prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// The rules are called directly (the engine would catch a panic and hide it), and
+        /// every span and edit they produce is inside the text and on character boundaries.
+        #[test]
+        fn clauses_rules_never_panic_and_stay_on_char_boundaries(
+            text in drafts(),
+            markdown in any::<bool>(),
+        ) {
+            let kind = if markdown { DocumentKind::Markdown } else { DocumentKind::Plain };
+            let doc = Document::new(text.as_str(), kind);
+            let settings = sherpa::Settings::default();
+            for &rule in RULES.iter().filter(|r| r.family == Family::Clauses) {
+                let Check::Document(check) = rule.check else { continue };
+                let mut found = Vec::new();
+                check(&Context { doc: &doc, settings: &settings, rule }, &mut found);
+                for d in &found {
+                    let spans = std::iter::once(d.span)
+                        .chain(d.related.iter().map(|r| r.span))
+                        .chain(d.fixes.iter().flat_map(|f| f.edits.iter().map(|e| e.span)));
+                    for span in spans {
+                        prop_assert!(span.start <= span.end && span.end <= text.len(), "{}: {span} in {text:?}", rule.name);
+                        prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end), "{}: {span} in {text:?}", rule.name);
+                    }
+                }
+            }
+        }
+
+        /// Applying every safe and unsafe clauses fix, round after round, always settles: no
+        /// fix undoes another. (A draft with dozens of open brackets needs more rounds than
+        /// `fix_document` allows, hence the explicit loop.)
+        #[test]
+        fn clauses_fixes_settle_on_any_draft(text in drafts()) {
+            let mut settings = sherpa::Settings::default();
+            settings.select(&["clauses".to_string()]);
+            let mut current = text.clone();
+            let mut rounds = 0;
+            loop {
+                let doc = Document::new(current.as_str(), DocumentKind::Plain);
+                let found = sherpa::lint(&doc, &settings);
+                let (next, applied) =
+                    sherpa::fix::apply_fixes(&current, &found, sherpa::Applicability::Unsafe);
+                if applied == 0 {
+                    break;
+                }
+                rounds += 1;
+                prop_assert!(rounds < 200, "{text:?} keeps changing: {current:?}");
+                current = next;
+            }
         }
     }
 }

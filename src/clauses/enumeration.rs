@@ -61,14 +61,15 @@ pub fn runs(doc: &Document) -> Vec<Run> {
         while at < span.end {
             let b = bytes[at];
             let starts_token = at == span.start || bytes[at - 1].is_ascii_whitespace();
-            if starts_token && (b == b'(' || b.is_ascii_alphanumeric()) {
-                if let Some(label) = label_at(text, at, span.end, false) {
-                    if is_inline_enumerator(text, span.start, span.end, &label) {
-                        builder.add(scope, label, index, true);
-                    }
-                    at = label.span.end;
-                    continue;
+            if starts_token
+                && (b == b'(' || b.is_ascii_alphanumeric())
+                && let Some(label) = label_at(text, at, span.end, false)
+            {
+                if is_inline_enumerator(text, span.start, span.end, &label) {
+                    builder.add(scope, label, index, true);
                 }
+                at = label.span.end;
+                continue;
             }
             at += 1;
         }

@@ -317,7 +317,7 @@ mod tests {
 
     #[test]
     fn labels_followed_by_invisible_spaces_count() {
-        clean("13. ​The Union.\n\n14.\u{200b} The Union.\n\n15. ​The Union.\n");
+        clean("13. \u{200b}The Union.\n\n14.\u{200b} The Union.\n\n15. \u{200b}The Union.\n");
     }
 
     #[test]

@@ -303,15 +303,14 @@ fn ending(text: &str, span: TextRange) -> Item {
             ending,
         };
     }
-    if matches!(last, '”' | '’' | '"' | '\'' | '»' | ')' | ']') {
-        if let Some((before_at, before)) = chars.next() {
-            if let Some(ending) = classify(before) {
-                return Item {
-                    mark: TextRange::new(span.start + before_at, span.start + last_at),
-                    ending,
-                };
-            }
-        }
+    if matches!(last, '”' | '’' | '"' | '\'' | '»' | ')' | ']')
+        && let Some((before_at, before)) = chars.next()
+        && let Some(ending) = classify(before)
+    {
+        return Item {
+            mark: TextRange::new(span.start + before_at, span.start + last_at),
+            ending,
+        };
     }
     Item {
         mark: TextRange::empty(end),

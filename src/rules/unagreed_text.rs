@@ -8,8 +8,8 @@ declare_rule! {
     /// "[date]", "[…]" — which in negotiation marks text that is not agreed yet, so a final
     /// text cannot ship with it. Off by default: turn it on for negotiating drafts.
     ///
-    /// Brackets that are not negotiation marks are left alone: footnote references ("[^3]",
-    /// "[12]"), editorial changes inside quotations ("[W]e", "[the Parties]" within “ ”),
+    /// Brackets that are not negotiation marks are left alone: footnote references (`[^3]`,
+    /// `[12]`), editorial changes inside quotations ("[W]e", "[the Parties]" within “ ”),
     /// "[sic]", and the UN masthead lines "[on the report of the First Committee (A/80/L.6)]"
     /// and "[without reference to a Main Committee (…)]". Brackets that do not close are left to
     /// `unbalanced-delimiter`.

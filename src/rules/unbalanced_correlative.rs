@@ -205,6 +205,10 @@ fn neither(s: &Sentence<'_>, i: usize, out: &mut Vec<Diagnostic>) {
     let Some(or) = s.find(i + 2, WINDOW, "or") else {
         return;
     };
+    // "neither … whether … or": the "or" is whether's.
+    if (i + 1..or).any(|j| is_any(s.word(j), &["whether", "either"])) {
+        return;
+    }
     let next = s.word(i + 1);
     // "neither free or fair": an adjective or verb is as good a sign as a function word.
     let correlative = opens_alternative(s, i, true)
@@ -299,8 +303,8 @@ fn whether(s: &Sentence<'_>, i: usize, out: &mut Vec<Diagnostic>) {
     let Some(nor) = s.find(i + 2, WINDOW, "nor") else {
         return;
     };
-    if s.find(i + 1, nor - i - 1, "or").is_some() || s.find(i + 1, nor - i - 1, "neither").is_some()
-    {
+    // "whether … or", or a "nor" that belongs to a "neither" anywhere before it.
+    if s.find(i + 1, nor - i - 1, "or").is_some() || s.find(0, nor, "neither").is_some() {
         return;
     }
     report_replacement(s, i, i, nor, nor, "or", out);
@@ -577,6 +581,8 @@ mod tests {
         );
         clean("We will decide whether to act or to wait.");
         clean("We will decide whether to act, and neither side nor the Chair objects.");
+        clean("Neither the question whether to act nor the timing was settled.");
+        clean("Neither whether nor when.");
     }
 
     #[test]

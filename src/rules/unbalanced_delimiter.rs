@@ -296,7 +296,8 @@ fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
         // ("Siaosi ‘Ofakivahafolau Sovaleni"), not a quotation.
         scanner.stack.retain(|o| {
             !(matches!(o.pair, Pair::Single | Pair::StraightSingle)
-                && is_okina_in_name(text, o.at, span))
+                && o.block == index
+                && is_okina_in_name(text, o.at, block.span))
         });
         carried.append(&mut scanner.stack);
         for open in scanner.angles.drain(..) {
@@ -463,10 +464,9 @@ fn is_contraction_suffix(rest: &str) -> bool {
         .next()
         .is_none_or(|c| !c.is_alphanumeric());
     tail_ok
-        && matches!(
-            rest[..letters].to_ascii_lowercase().as_str(),
-            "s" | "t" | "d" | "ll" | "re" | "ve" | "m"
-        )
+        && ["s", "t", "d", "ll", "re", "ve", "m"]
+            .iter()
+            .any(|suffix| rest[..letters].eq_ignore_ascii_case(suffix))
 }
 
 /// "‘90s", "'90s", "’20": an elided year, not a quotation.
@@ -606,11 +606,9 @@ impl Scanner<'_> {
                     self.problems.push(Problem::Stray { at, mark: c, block });
                 }
             }
-            '‚' => {
-                if next.is_some_and(char::is_alphanumeric) {
-                    self.stack.push(open(Pair::LowSingle));
-                }
-                // Otherwise it is a comma look-alike, not a quotation mark.
+            // Followed by a space it is a comma look-alike, not a quotation mark.
+            '‚' if next.is_some_and(char::is_alphanumeric) => {
+                self.stack.push(open(Pair::LowSingle));
             }
             '‘' => self.left_single(at, block, prev, next, rest, position),
             '’' => {
@@ -974,7 +972,7 @@ fn closing_position(
     if let Some((enclosing_at, _)) = before {
         let end = text[..enclosing_at].trim_end().len().max(open.at + 1);
         let inside = &text[open.at..end];
-        return (end, is_short_plain_aside(inside));
+        return (end, !open.pair.is_quote() && is_short_plain_aside(inside));
     }
     if last_block != open.block {
         let span = doc.blocks()[last_block].span;
@@ -998,16 +996,35 @@ fn closing_position(
     (end, obvious)
 }
 
-/// "(AU" or "‘level up": a few words with no punctuation of their own.
+/// "(AU": an opening bracket and a few words with no punctuation or other marks of their own.
 fn is_short_plain_aside(inside: &str) -> bool {
-    let body = inside.get(1..).unwrap_or("");
+    let mut chars = inside.chars();
+    chars.next();
+    let body = chars.as_str();
     let words = body.split_whitespace().count();
     (1..=6).contains(&words)
         && !body.contains(|c: char| {
-            matches!(
-                c,
-                ',' | ';' | ':' | '.' | '(' | ')' | '[' | ']' | '“' | '”' | '"' | '«' | '»' | '„'
-            )
+            c.is_ascii_punctuation() && c != '\'' && c != '-' && c != '/'
+                || matches!(
+                    c,
+                    '“' | '”'
+                        | '‘'
+                        | '«'
+                        | '»'
+                        | '„'
+                        | '‚'
+                        | '‹'
+                        | '›'
+                        | '「'
+                        | '」'
+                        | '『'
+                        | '』'
+                        | '（'
+                        | '）'
+                        | '【'
+                        | '】'
+                        | '…'
+                )
         })
 }
 
