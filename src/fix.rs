@@ -16,6 +16,27 @@ pub fn apply_fixes(
     diagnostics: &[Diagnostic],
     threshold: Applicability,
 ) -> (String, usize) {
+    let fixes = select_fixes(source, diagnostics, threshold);
+    let mut out = String::with_capacity(source.len());
+    let mut cursor = 0usize;
+    for edit in fixes.iter().flat_map(|f| &f.edits) {
+        out.push_str(&source[cursor..edit.span.start]);
+        out.push_str(&edit.replacement);
+        cursor = edit.span.end;
+    }
+    out.push_str(&source[cursor..]);
+    (out, fixes.len())
+}
+
+/// The fixes one round of [`apply_fixes`] applies, in text order: the best fix at or above
+/// `threshold` of each finding, minus duplicates, fixes with edits off character boundaries, and
+/// fixes overlapping an earlier one. Their edits never overlap, so they can be applied together
+/// to `source` (the language server sends them as one workspace edit).
+pub fn select_fixes<'a>(
+    source: &str,
+    diagnostics: &'a [Diagnostic],
+    threshold: Applicability,
+) -> Vec<&'a Fix> {
     let mut fixes: Vec<&Fix> = diagnostics
         .iter()
         .filter_map(|d| d.best_fix(threshold))
@@ -23,9 +44,8 @@ pub fn apply_fixes(
     fixes.sort_by_key(|f| f.extent().map(|r| (r.start, r.end)));
     fixes.dedup_by(|a, b| a.edits == b.edits);
 
-    let mut out = String::with_capacity(source.len());
+    let mut selected = Vec::with_capacity(fixes.len());
     let mut cursor = 0usize;
-    let mut applied = 0usize;
     for fix in fixes {
         let Some(first) = fix.edits.first() else {
             continue;
@@ -41,19 +61,14 @@ pub fn apply_fixes(
             .all(|w| w[0].span.end <= w[1].span.start);
         // An insertion exactly at the cursor would be ambiguous with the previous fix's edit.
         let after_cursor = first.span.start > cursor
-            || (first.span.start == cursor && (applied == 0 || !first.span.is_empty()));
+            || (first.span.start == cursor && (selected.is_empty() || !first.span.is_empty()));
         if !valid || !disjoint || !after_cursor {
             continue;
         }
-        for edit in &fix.edits {
-            out.push_str(&source[cursor..edit.span.start]);
-            out.push_str(&edit.replacement);
-            cursor = edit.span.end;
-        }
-        applied += 1;
+        cursor = fix.edits.last().map_or(cursor, |e| e.span.end);
+        selected.push(fix);
     }
-    out.push_str(&source[cursor..]);
-    (out, applied)
+    selected
 }
 
 #[derive(Debug)]

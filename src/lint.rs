@@ -1,41 +1,32 @@
 //! The engine: run the enabled rules over one draft or a set of drafts.
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::Settings;
-use crate::diagnostic::Diagnostic;
-use crate::document::Document;
-use crate::rules::{Check, Context, RULES, RuleMeta, WorkspaceDoc};
+use crate::diagnostic::{Diagnostic, TextRange};
+use crate::document::{Block, Document, DocumentKind};
+use crate::rules::{BlockContext, Check, Context, RULES, RuleMeta, WorkspaceDoc};
 
-/// Findings of the document rules for one draft, sorted by position.
+/// Findings of the document and block rules for one draft, sorted by position.
 pub fn lint(doc: &Document, settings: &Settings) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for &rule in RULES {
-        let Check::Document(check) = rule.check else {
-            continue;
-        };
-        if !settings.is_enabled(rule) {
-            continue;
-        }
-        let ctx = Context {
-            doc,
-            settings,
-            rule,
-        };
-        let mut found = Vec::new();
-        // One broken rule must not take the others (or the language server) down with it.
-        if catch_unwind(AssertUnwindSafe(|| check(&ctx, &mut found))).is_err() {
-            tracing::error!(
-                rule = rule.name,
-                "rule panicked; its findings for this draft are dropped"
-            );
-            continue;
-        }
-        out.extend(finish(found, doc, settings, rule));
-    }
-    sort(&mut out);
+    lint_rules(doc, settings, RULES, None)
+}
+
+/// [`lint`], keeping the findings of block rules by block content in `cache` so that only the
+/// blocks that changed since the last call are checked again (the language server keeps one
+/// cache per open draft). The result is the same as [`lint`]'s.
+pub fn lint_cached(
+    doc: &Document,
+    settings: &Arc<Settings>,
+    cache: &mut LintCache,
+) -> Vec<Diagnostic> {
+    cache.begin(settings);
+    let out = lint_rules(doc, settings, RULES, Some(cache));
+    cache.end();
     out
 }
 
@@ -44,10 +35,25 @@ pub fn lint(doc: &Document, settings: &Settings) -> Vec<Diagnostic> {
 pub fn lint_workspace(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
     let mut results: Vec<Vec<Diagnostic>> =
         docs.par_iter().map(|d| lint(d.doc, d.settings)).collect();
+    for (result, cross) in results.iter_mut().zip(lint_cross_draft(docs)) {
+        result.extend(cross);
+        sort(result);
+    }
+    results
+}
+
+/// Only the cross-draft ([`Check::Workspace`]) rules, for callers that keep each draft's own
+/// findings and refresh the cross-draft ones when another draft changes. `result[i]` belongs to
+/// `docs[i]`.
+pub fn lint_cross_draft(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
+    let mut results: Vec<Vec<Diagnostic>> = vec![Vec::new(); docs.len()];
     for &rule in RULES {
         let Check::Workspace(check) = rule.check else {
             continue;
         };
+        if !docs.iter().any(|d| d.settings.is_enabled(rule)) {
+            continue;
+        }
         let mut found: Vec<Vec<Diagnostic>> = vec![Vec::new(); docs.len()];
         if catch_unwind(AssertUnwindSafe(|| check(docs, rule, &mut found))).is_err() {
             tracing::error!(
@@ -66,6 +72,250 @@ pub fn lint_workspace(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
         sort(result);
     }
     results
+}
+
+/// Whether any registered rule looks across drafts.
+pub fn has_cross_draft_rules() -> bool {
+    RULES
+        .iter()
+        .any(|rule| matches!(rule.check, Check::Workspace(_)))
+}
+
+fn lint_rules(
+    doc: &Document,
+    settings: &Settings,
+    rules: &[&'static RuleMeta],
+    mut cache: Option<&mut LintCache>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (index, &rule) in rules.iter().enumerate() {
+        if !settings.is_enabled(rule) {
+            continue;
+        }
+        let found = match rule.check {
+            Check::Document(check) => {
+                let ctx = Context {
+                    doc,
+                    settings,
+                    rule,
+                };
+                let mut found = Vec::new();
+                // One broken rule must not take the others (or the language server) down with it.
+                if catch_unwind(AssertUnwindSafe(|| check(&ctx, &mut found))).is_err() {
+                    tracing::error!(
+                        rule = rule.name,
+                        "rule panicked; its findings for this draft are dropped"
+                    );
+                    continue;
+                }
+                found
+            }
+            Check::Block(check) => {
+                match check_blocks(doc, settings, rule, index, check, cache.as_deref_mut()) {
+                    Some(found) => found,
+                    None => continue,
+                }
+            }
+            Check::Workspace(_) => continue,
+        };
+        out.extend(finish(found, doc, settings, rule));
+    }
+    sort(&mut out);
+    out
+}
+
+/// Runs a block rule over every block, reusing cached results of blocks seen before. `None`
+/// when the rule panicked (its findings for the draft are dropped, as for document rules).
+fn check_blocks(
+    doc: &Document,
+    settings: &Settings,
+    rule: &'static RuleMeta,
+    rule_index: usize,
+    check: fn(&BlockContext<'_>, &mut Vec<Diagnostic>),
+    mut cache: Option<&mut LintCache>,
+) -> Option<Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    for block in doc.blocks() {
+        let key = cache
+            .as_ref()
+            .map(|_| BlockKey::new(doc, block, rule_index));
+        if let (Some(cache), Some(key)) = (cache.as_deref_mut(), key) {
+            if cache.reuse(key, block.span.start, &mut out) {
+                continue;
+            }
+        }
+        let ctx = BlockContext {
+            text: doc.text(),
+            block: *block,
+            kind: doc.kind(),
+            settings,
+            rule,
+        };
+        let mut found = Vec::new();
+        if catch_unwind(AssertUnwindSafe(|| check(&ctx, &mut found))).is_err() {
+            tracing::error!(
+                rule = rule.name,
+                "rule panicked; its findings for this draft are dropped"
+            );
+            return None;
+        }
+        found.retain(|d| {
+            let inside = stays_inside(d, block.span);
+            if !inside {
+                tracing::error!(
+                    rule = rule.name,
+                    span = %d.span,
+                    "block rule reported a span outside its block; finding dropped"
+                );
+            }
+            inside
+        });
+        if let (Some(cache), Some(key)) = (cache.as_deref_mut(), key) {
+            cache.store(key, block.span.start, &found);
+        }
+        out.extend(found);
+    }
+    Some(out)
+}
+
+fn stays_inside(d: &Diagnostic, block: TextRange) -> bool {
+    block.contains_range(d.span)
+        && d.related
+            .iter()
+            .all(|r| r.path.is_some() || block.contains_range(r.span))
+        && d.fixes
+            .iter()
+            .flat_map(|f| &f.edits)
+            .all(|e| block.contains_range(e.span))
+}
+
+/// Moves every same-draft span of a finding by `delta` bytes (block results are cached relative
+/// to their block's start).
+fn shift(d: &mut Diagnostic, delta: isize) {
+    let move_range = |r: &mut TextRange| {
+        r.start = r.start.wrapping_add_signed(delta);
+        r.end = r.end.wrapping_add_signed(delta);
+    };
+    move_range(&mut d.span);
+    for related in d.related.iter_mut().filter(|r| r.path.is_none()) {
+        move_range(&mut related.span);
+    }
+    for edit in d.fixes.iter_mut().flat_map(|f| f.edits.iter_mut()) {
+        move_range(&mut edit.span);
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct BlockKey {
+    rule: usize,
+    /// xxh3-128 of the block's source and of the text rules read (they differ in Markdown).
+    source: u128,
+    text: u128,
+    block_kind: u8,
+    markdown: bool,
+}
+
+impl BlockKey {
+    fn new(doc: &Document, block: &Block, rule: usize) -> Self {
+        let source = xxhash_rust::xxh3::xxh3_128(block.span.slice(doc.source()).as_bytes());
+        let markdown = doc.kind() == DocumentKind::Markdown;
+        let text = if markdown {
+            xxhash_rust::xxh3::xxh3_128(block.span.slice(doc.text()).as_bytes())
+        } else {
+            source
+        };
+        Self {
+            rule,
+            source,
+            text,
+            block_kind: block.kind as u8,
+            markdown,
+        }
+    }
+}
+
+struct CachedBlock {
+    /// Findings with spans relative to the block start.
+    found: Vec<Diagnostic>,
+    /// The run that last used the entry; entries unused by the latest run are dropped.
+    used_in: u64,
+}
+
+/// Block-rule findings of one draft by block content (see [`lint_cached`]).
+#[derive(Default)]
+pub struct LintCache {
+    settings: Option<Arc<Settings>>,
+    blocks: HashMap<BlockKey, CachedBlock>,
+    run: u64,
+    /// Blocks whose findings were reused / computed, over the cache's lifetime.
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl LintCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Entries currently kept.
+    pub fn len(&self) -> usize {
+        self.blocks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    fn begin(&mut self, settings: &Arc<Settings>) {
+        // Results depend on the settings (options, severities): other settings, other results.
+        if !self
+            .settings
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, settings))
+        {
+            self.blocks.clear();
+            self.settings = Some(settings.clone());
+        }
+        self.run += 1;
+    }
+
+    fn end(&mut self) {
+        let run = self.run;
+        self.blocks.retain(|_, entry| entry.used_in == run);
+    }
+
+    fn reuse(&mut self, key: BlockKey, block_start: usize, out: &mut Vec<Diagnostic>) -> bool {
+        let Some(entry) = self.blocks.get_mut(&key) else {
+            self.misses += 1;
+            return false;
+        };
+        entry.used_in = self.run;
+        self.hits += 1;
+        out.extend(entry.found.iter().map(|d| {
+            let mut d = d.clone();
+            shift(&mut d, block_start as isize);
+            d
+        }));
+        true
+    }
+
+    fn store(&mut self, key: BlockKey, block_start: usize, found: &[Diagnostic]) {
+        let found = found
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                shift(&mut d, -(block_start as isize));
+                d
+            })
+            .collect();
+        self.blocks.insert(
+            key,
+            CachedBlock {
+                found,
+                used_in: self.run,
+            },
+        );
+    }
 }
 
 fn finish<'a>(
@@ -101,8 +351,9 @@ fn sort(diagnostics: &mut [Diagnostic]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Severity;
-    use crate::document::DocumentKind;
+    use crate::diagnostic::{Edit, Fix, Severity};
+    use crate::rules::{FixAvailability, duplicate_paragraph};
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const TWICE: &str = "The Parties will deepen their cooperation in trade and energy.\n\nThe Parties will deepen their cooperation in trade and energy.\n";
 
@@ -127,5 +378,83 @@ mod tests {
         assert!(lint(&doc, &Settings::default()).is_empty());
         let unsuppressed = Document::new(TWICE, DocumentKind::Markdown);
         assert_eq!(lint(&unsuppressed, &Settings::default()).len(), 1);
+    }
+
+    static PROBE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    /// A block rule for the cache tests: flags every "Probe" with a fix that lowercases it.
+    /// It borrows a registered name so that settings lookups work.
+    static PROBE: RuleMeta = RuleMeta {
+        name: duplicate_paragraph::RULE.name,
+        family: duplicate_paragraph::RULE.family,
+        default_severity: Severity::Warning,
+        enabled_by_default: true,
+        fix: FixAvailability::Always,
+        summary: "test probe",
+        doc: "",
+        check: Check::Block(probe),
+        parse_options: duplicate_paragraph::RULE.parse_options,
+    };
+
+    fn probe(ctx: &BlockContext<'_>, out: &mut Vec<Diagnostic>) {
+        PROBE_CALLS.fetch_add(1, Ordering::SeqCst);
+        let start = ctx.block.span.start;
+        for (at, _) in ctx.block_text().match_indices("Probe") {
+            let span = TextRange::new(start + at, start + at + 5);
+            out.push(
+                Diagnostic::new(PROBE.name, span, "probe")
+                    .with_related(ctx.block.span, "its block")
+                    .with_fix(Fix::safe("lowercase", vec![Edit::replace(span, "probe")])),
+            );
+        }
+    }
+
+    fn probe_run(source: &str, settings: &Arc<Settings>, cache: &mut LintCache) -> usize {
+        let doc = Document::new(source, DocumentKind::Plain);
+        PROBE_CALLS.store(0, Ordering::SeqCst);
+        cache.begin(settings);
+        let cached = lint_rules(&doc, settings, &[&PROBE], Some(cache));
+        cache.end();
+        let calls = PROBE_CALLS.load(Ordering::SeqCst);
+        assert_eq!(cached, lint_rules(&doc, settings, &[&PROBE], None));
+        calls
+    }
+
+    #[test]
+    fn block_results_are_reused_by_content_and_shifted_to_the_new_position() {
+        let settings = Arc::new(Settings::default());
+        let mut cache = LintCache::new();
+        let text = "One Probe here.\n\nTwo words.\n\nThree Probe Probe.\n";
+        assert_eq!(probe_run(text, &settings, &mut cache), 3);
+        // Unchanged text: nothing is checked again.
+        assert_eq!(probe_run(text, &settings, &mut cache), 0);
+        // A paragraph inserted before the others: only it is checked, the others move.
+        let edited = format!("New Probe first.\n\n{text}");
+        assert_eq!(probe_run(&edited, &settings, &mut cache), 1);
+        // One paragraph edited: only it is checked.
+        let edited = edited.replace("Two words.", "Two Probe words.");
+        assert_eq!(probe_run(&edited, &settings, &mut cache), 1);
+        assert_eq!(cache.len(), 4);
+        // Other settings: everything again.
+        let other = Arc::new(Settings::default());
+        assert_eq!(probe_run(&edited, &other, &mut cache), 4);
+    }
+
+    #[test]
+    fn cached_lint_equals_lint_on_the_seed_draft_under_edits() {
+        let seed = include_str!("../tests/fixtures/seed.txt");
+        let settings = Arc::new(Settings::default());
+        let mut cache = LintCache::new();
+        let mut text = seed.to_string();
+        for round in 0..5 {
+            let doc = Document::new(text.clone(), DocumentKind::Plain);
+            assert_eq!(
+                lint_cached(&doc, &settings, &mut cache),
+                lint(&doc, &settings)
+            );
+            let at = text.len() / (round + 2);
+            let at = crate::line_index::floor_char_boundary(&text, at);
+            text.insert_str(at, " Probe ");
+        }
     }
 }

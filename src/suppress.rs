@@ -1,6 +1,8 @@
 //! `<!-- sherpa-disable-next-line RULE -->`, `<!-- sherpa-disable RULE -->` …
 //! `<!-- sherpa-enable RULE -->` and `<!-- sherpa-disable-file -->` comments in Markdown.
 
+use crate::diagnostic::Edit;
+use crate::document::{Document, DocumentKind};
 use crate::line_index::LineIndex;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -84,6 +86,51 @@ impl Suppressions {
     }
 }
 
+/// The edit that silences `rule` on the line holding `offset` with a
+/// `<!-- sherpa-disable-next-line RULE -->` comment (Markdown only; plain text has no comments).
+/// The comment goes on a line of its own above, with the same indentation, when the line above
+/// is blank or the first line; otherwise at the end of the line above, because a comment line
+/// inside a paragraph would split it in two.
+pub fn disable_next_line_edit(doc: &Document, rule: &str, offset: usize) -> Option<Edit> {
+    if doc.kind() != DocumentKind::Markdown {
+        return None;
+    }
+    let source = doc.source();
+    let lines = doc.lines();
+    let line = lines.line_of(offset.min(source.len()));
+    let comment = format!("<!-- sherpa-disable-next-line {rule} -->");
+    let line_start = lines.line_start(line);
+    let previous = line.checked_sub(1).map(|p| {
+        let text = &source[lines.line_start(p)..lines.line_end(p, source)];
+        (p, text)
+    });
+    match previous {
+        Some((p, text)) if !text.trim().is_empty() && !is_fence(text) => Some(Edit::insert(
+            lines.line_end(p, source),
+            format!(" {comment}"),
+        )),
+        _ => {
+            let content = &source[line_start..lines.line_end(line, source)];
+            let indent = &content[..content.len() - content.trim_start().len()];
+            let break_start = lines.line_end(line, source);
+            let line_break = match &source[break_start..lines.line_start(line + 1).max(break_start)]
+            {
+                "" => "\n",
+                other => other,
+            };
+            Some(Edit::insert(
+                line_start,
+                format!("{indent}{comment}{line_break}"),
+            ))
+        }
+    }
+}
+
+fn is_fence(line: &str) -> bool {
+    let line = line.trim_start();
+    line.starts_with("```") || line.starts_with("~~~")
+}
+
 fn parse_comment(body: &str, start: usize, end: usize) -> Option<Comment> {
     let rest = body.strip_prefix("sherpa-")?;
     let (directive, args) = [
@@ -161,5 +208,54 @@ mod tests {
     fn unrelated_comments_are_ignored() {
         let (s, _) = suppressions("<!-- sherpa is great --><!-- sherpa-disabled -->");
         assert!(s.is_empty());
+    }
+
+    fn disabled(source: &str) -> String {
+        let doc = Document::new(source, DocumentKind::Markdown);
+        let found = crate::lint::lint(&doc, &crate::config::Settings::default());
+        assert_eq!(found.len(), 1, "{source:?}");
+        let edit = disable_next_line_edit(&doc, found[0].rule, found[0].span.start).unwrap();
+        let fixed = format!(
+            "{}{}{}",
+            &source[..edit.span.start],
+            edit.replacement,
+            &source[edit.span.end..]
+        );
+        let after = Document::new(fixed.as_str(), DocumentKind::Markdown);
+        assert!(
+            crate::lint::lint(&after, &crate::config::Settings::default()).is_empty(),
+            "{fixed:?}"
+        );
+        fixed
+    }
+
+    const PARA: &str = "The Parties will deepen their cooperation in trade and energy.";
+
+    #[test]
+    fn disable_comment_goes_on_its_own_line_after_a_blank_line() {
+        assert_eq!(
+            disabled(&format!("{PARA}\r\n\r\n  {PARA}\r\n")),
+            format!(
+                "{PARA}\r\n\r\n  <!-- sherpa-disable-next-line duplicate-paragraph -->\r\n  {PARA}\r\n"
+            )
+        );
+        assert_eq!(
+            disabled(&format!("{PARA}\n\n{PARA}")),
+            format!("{PARA}\n\n<!-- sherpa-disable-next-line duplicate-paragraph -->\n{PARA}")
+        );
+    }
+
+    #[test]
+    fn disable_comment_joins_the_line_above_inside_a_block() {
+        assert_eq!(
+            disabled(&format!("- {PARA}\n- {PARA}\n")),
+            format!("- {PARA} <!-- sherpa-disable-next-line duplicate-paragraph -->\n- {PARA}\n")
+        );
+    }
+
+    #[test]
+    fn plain_text_has_no_disable_comment() {
+        let doc = Document::new(format!("{PARA}\n\n{PARA}"), DocumentKind::Plain);
+        assert!(disable_next_line_edit(&doc, "duplicate-paragraph", 70).is_none());
     }
 }

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::document::Document;
+use crate::document::{Block, Document, DocumentKind};
 
 pub mod duplicate_paragraph;
 pub mod enumeration_gap;
@@ -67,6 +67,12 @@ impl FixAvailability {
 pub enum Check {
     /// One draft at a time.
     Document(fn(&Context<'_>, &mut Vec<Diagnostic>)),
+    /// One block (paragraph, heading, list item…) at a time, independently of the rest of the
+    /// draft: the findings of a block depend only on its own text, so the language server keeps
+    /// them by content hash and re-checks only the blocks an edit touched. The check reads
+    /// `ctx.text` only inside `ctx.block.span`, and every span it reports (finding, related,
+    /// fix edits) lies inside that span; the engine drops findings that do not.
+    Block(fn(&BlockContext<'_>, &mut Vec<Diagnostic>)),
     /// All drafts of one run together (cross-draft rules); `out[i]` receives findings of `docs[i]`.
     Workspace(fn(&[WorkspaceDoc<'_>], &RuleMeta, &mut [Vec<Diagnostic>])),
 }
@@ -139,6 +145,28 @@ pub struct Context<'a> {
 impl Context<'_> {
     pub fn options<T: 'static>(&self) -> &T {
         self.settings.options::<T>(self.rule)
+    }
+}
+
+/// What a block rule sees: one block of a draft.
+pub struct BlockContext<'a> {
+    /// The draft's text as the rules read it (see [`Document::text`]); offsets are absolute, so
+    /// the usual helpers work: `words(ctx.text, ctx.block.span)`.
+    pub text: &'a str,
+    pub block: Block,
+    pub kind: DocumentKind,
+    pub settings: &'a Settings,
+    pub rule: &'static RuleMeta,
+}
+
+impl BlockContext<'_> {
+    pub fn options<T: 'static>(&self) -> &T {
+        self.settings.options::<T>(self.rule)
+    }
+
+    /// The block's own text.
+    pub fn block_text(&self) -> &str {
+        self.block.span.slice(self.text)
     }
 }
 
