@@ -30,8 +30,9 @@ pub struct ServerOptions {
     /// Replaces the cross-draft pass (by default the registry's `Check::Workspace` rules,
     /// [`crate::lint::lint_cross_draft`]): `result[i]` are the findings of `docs[i]`.
     pub cross_draft: Option<fn(&[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>>>,
-    /// Test hook: a draft containing this text makes its lint job panic outside the engine's
-    /// guard (as a broken rule would), and a hover over it panic in the handler.
+    /// Test hook: a draft containing `MARKER:lint` makes its lint job panic outside the
+    /// engine's guard (as a broken rule would); one containing `MARKER:hover` makes the hover
+    /// handler panic.
     pub panic_marker: Option<String>,
 }
 

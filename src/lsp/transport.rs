@@ -368,7 +368,11 @@ impl<I: AsyncRead + Unpin> FrameReader<I> {
             Some(at) => drop(self.buffer.drain(..from + at)),
             None => {
                 // Keep a tail that may be the start of a header cut by the read.
-                let keep = self.buffer.len().min(b"Content-Length".len());
+                let name = b"Content-Length";
+                let keep = (1..name.len())
+                    .rev()
+                    .find(|&k| self.buffer.ends_with(&name[..k]))
+                    .unwrap_or(0);
                 self.buffer.drain(..self.buffer.len() - keep);
             }
         }
