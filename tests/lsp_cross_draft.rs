@@ -274,3 +274,77 @@ async fn the_registered_cross_draft_rule_reaches_other_open_drafts() {
     client.diagnostics(&b, |p| !with_rule(p)).await;
     client.shutdown_and_exit().await;
 }
+
+/// Pushed diagnostics are written field by field, pulled ones built as LSP values: the same JSON.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_and_pulled_diagnostics_are_the_same_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = file_uri(&dir.path().join("a.txt"));
+    let b = file_uri(&dir.path().join("b.txt"));
+    let a_text = format!("Opening paragraph of the first draft today.\n\n{SHARED}\n");
+    let b_text = format!("{SHARED}\n\n{SHARED}\n\nClosing words of the second draft, 😀 Ж.\n");
+    let mut pushed = with_stand_in();
+    let mut pulled = with_stand_in();
+    pushed
+        .initialize(capabilities(&[Encoding::Utf16]), Value::Null)
+        .await;
+    let mut caps = capabilities(&[Encoding::Utf16]);
+    caps["textDocument"]["diagnostic"] = json!({});
+    pulled.initialize(caps, Value::Null).await;
+    for client in [&pushed, &pulled] {
+        client.open(&a, "plaintext", 1, &a_text);
+        client.open(&b, "plaintext", 1, &b_text);
+    }
+    let push = pushed
+        .diagnostics(&b, |p| p["diagnostics"].as_array().unwrap().len() == 3)
+        .await["diagnostics"]
+        .clone();
+    let pull = pulled
+        .request(
+            "textDocument/diagnostic",
+            json!({"textDocument": {"uri": b}}),
+        )
+        .await
+        .unwrap()["items"]
+        .clone();
+    assert_eq!(push, pull);
+    // Two cross-draft findings and the draft's own duplicate, with related information in
+    // both drafts and fixes in data.
+    let related: Vec<&Value> = push
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["relatedInformation"][0]["location"]["uri"])
+        .collect();
+    assert!(
+        related.contains(&&json!(a)) && related.contains(&&json!(b)),
+        "{push}"
+    );
+    // Code actions carry the same diagnostic.
+    let own = push
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| {
+            d["code"] == "duplicate-paragraph" && d["data"]["fixes"].as_array().unwrap().len() == 1
+        })
+        .unwrap()
+        .clone();
+    let actions = pushed
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": b}, "range": own["range"], "context": {"diagnostics": [own]}}),
+        )
+        .await
+        .unwrap();
+    assert!(
+        actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["diagnostics"][0] == own),
+        "{actions}"
+    );
+    pushed.shutdown_and_exit().await;
+    pulled.shutdown_and_exit().await;
+}

@@ -4,10 +4,12 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ropey::Rope;
-use serde_json::json;
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use tower_lsp_server::ls_types::{self as lsp, NumberOrString, Uri};
 
 use super::config::CrossDraftScope;
@@ -34,18 +36,26 @@ pub struct Linted {
 }
 
 /// A draft's cross-draft findings, computed against its [`Linted`] of the same revision.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct CrossFindings {
     pub revision: u64,
     pub found: Vec<Diagnostic>,
+    /// Identifies these results (a new one for every change), so that identical publications
+    /// are recognised without comparing them.
+    pub id: u64,
 }
 
-/// A draft's diagnostics ready to send, for the revision they describe.
+static NEXT_CROSS_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A draft's diagnostics, serialized as the `publishDiagnostics` notification, for the revision
+/// they describe.
 pub struct Publication {
     pub uri: Uri,
     pub revision: u64,
     pub version: i32,
-    pub diagnostics: Vec<lsp::Diagnostic>,
+    /// The own and cross-draft results published: equal keys, equal diagnostics.
+    pub key: (u64, u64),
+    pub notification: String,
 }
 
 struct Snapshot {
@@ -63,24 +73,44 @@ struct Snapshot {
 /// the cross-draft findings. Returns the drafts with new results (this one first). Blocking:
 /// run it on the blocking pool.
 pub fn analyze(state: &State, uri: &Uri) -> Vec<Uri> {
+    let Some(linted_now) = ensure_linted(state, uri) else {
+        return Vec::new();
+    };
+    let cross_current = {
+        let docs = lock(&state.docs);
+        docs.get(uri).is_some_and(|draft| {
+            draft
+                .cross
+                .as_ref()
+                .zip(draft.linted.as_ref())
+                .is_some_and(|(c, l)| c.revision == l.revision)
+        })
+    };
+    let mut changed = vec![uri.clone()];
+    if linted_now || (!cross_current && cross_draft_pass(state).is_some()) {
+        for other in refresh_cross(state) {
+            if !changed.contains(&other) {
+                changed.push(other);
+            }
+        }
+    }
+    changed
+}
+
+/// Lints a draft's current revision unless that was done; `Some(true)` when it linted,
+/// `Some(false)` when the results were current, `None` when the draft is not open.
+fn ensure_linted(state: &State, uri: &Uri) -> Option<bool> {
     let snapshot = {
         let docs = lock(&state.docs);
-        let Some(draft) = docs.get(uri) else {
-            return Vec::new();
-        };
-        let linted = draft
+        let draft = docs.get(uri)?;
+        if draft
             .linted
             .as_ref()
-            .is_some_and(|l| l.revision == draft.revision);
-        let cross_current = draft
-            .cross
-            .as_ref()
-            .zip(draft.linted.as_ref())
-            .is_some_and(|(c, l)| c.revision == l.revision);
-        if linted && (cross_current || cross_draft_pass(state).is_none()) {
-            return vec![uri.clone()];
+            .is_some_and(|l| l.revision == draft.revision)
+        {
+            return Some(false);
         }
-        (!linted).then(|| Snapshot {
+        Snapshot {
             uri: draft.uri.clone(),
             name: draft.name.clone(),
             path: draft.path.clone(),
@@ -89,28 +119,20 @@ pub fn analyze(state: &State, uri: &Uri) -> Vec<Uri> {
             revision: draft.revision,
             version: draft.version,
             cache: draft.cache.clone(),
-        })
+        }
     };
-    if let Some(snapshot) = snapshot {
-        let linted = lint_snapshot(state, snapshot);
-        let mut docs = lock(&state.docs);
-        if let Some(draft) = docs.get_mut(uri) {
-            if draft
-                .linted
-                .as_ref()
-                .is_none_or(|l| l.revision < linted.revision)
-            {
-                draft.linted = Some(linted);
-            }
+    let linted = lint_snapshot(state, snapshot);
+    let mut docs = lock(&state.docs);
+    if let Some(draft) = docs.get_mut(uri) {
+        if draft
+            .linted
+            .as_ref()
+            .is_none_or(|l| l.revision < linted.revision)
+        {
+            draft.linted = Some(linted);
         }
     }
-    let mut changed = vec![uri.clone()];
-    for other in refresh_cross(state) {
-        if !changed.contains(&other) {
-            changed.push(other);
-        }
-    }
-    changed
+    Some(true)
 }
 
 fn lint_snapshot(state: &State, snapshot: Snapshot) -> Arc<Linted> {
@@ -165,6 +187,18 @@ pub fn refresh_cross(state: &State) -> Vec<Uri> {
     // One refresh at a time: the last one to run sees every draft's latest results.
     let _serial = lock(&state.cross_lock);
     let pass = cross_draft_pass(state);
+    if pass.is_some() {
+        // Open drafts never linted yet (clients that pull lint a draft only when they ask for
+        // it) are linted now: the others' findings depend on them.
+        let unlinted: Vec<Uri> = lock(&state.docs)
+            .drafts()
+            .filter(|d| d.linted.is_none())
+            .map(|d| d.uri.clone())
+            .collect();
+        for uri in unlinted {
+            ensure_linted(state, &uri);
+        }
+    }
     let entries: Vec<Arc<Linted>> = {
         let docs = lock(&state.docs);
         let mut entries: Vec<Arc<Linted>> =
@@ -206,12 +240,16 @@ pub fn refresh_cross(state: &State) -> Vec<Uri> {
         let Some(draft) = docs.get_mut(&linted.uri) else {
             continue;
         };
-        let fresh = CrossFindings {
-            revision: linted.revision,
-            found,
-        };
-        if draft.cross.as_deref() != Some(&fresh) {
-            draft.cross = Some(Arc::new(fresh));
+        let same = draft
+            .cross
+            .as_ref()
+            .is_some_and(|c| c.revision == linted.revision && c.found == found);
+        if !same {
+            draft.cross = Some(Arc::new(CrossFindings {
+                revision: linted.revision,
+                found,
+                id: NEXT_CROSS_ID.fetch_add(1, Ordering::Relaxed),
+            }));
             changed.push(linted.uri.clone());
         }
     }
@@ -220,7 +258,7 @@ pub fn refresh_cross(state: &State) -> Vec<Uri> {
 
 /// The current results of a draft: own findings and cross-draft findings of its current
 /// revision. `None` while they are not both computed (a job is on its way).
-pub fn current(state: &State, uri: &Uri) -> Option<(Arc<Linted>, Vec<Diagnostic>)> {
+pub fn current(state: &State, uri: &Uri) -> Option<Current> {
     let docs = lock(&state.docs);
     let draft = docs.get(uri)?;
     let linted = draft
@@ -228,30 +266,99 @@ pub fn current(state: &State, uri: &Uri) -> Option<(Arc<Linted>, Vec<Diagnostic>
         .clone()
         .filter(|l| l.revision == draft.revision)?;
     let cross = match (&draft.cross, cross_draft_pass(state)) {
-        (_, None) => Vec::new(),
-        (Some(cross), Some(_)) if cross.revision == linted.revision => cross.found.clone(),
+        (_, None) => None,
+        (Some(cross), Some(_)) if cross.revision == linted.revision => Some(cross.clone()),
         _ => return None,
     };
-    Some((linted, cross))
+    Some(Current { linted, cross })
 }
 
-/// The diagnostics of a draft's current results, converted for the client.
+/// A draft's results: its own findings and the cross-draft ones of the same revision.
+#[derive(Clone)]
+pub struct Current {
+    pub linted: Arc<Linted>,
+    pub cross: Option<Arc<CrossFindings>>,
+}
+
+impl Current {
+    pub fn cross_found(&self) -> &[Diagnostic] {
+        self.cross.as_ref().map_or(&[], |c| &c.found)
+    }
+
+    pub fn findings(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.linted.own.iter().chain(self.cross_found())
+    }
+}
+
+/// The `publishDiagnostics` notification for a draft's current results, serialized straight
+/// from the findings (no intermediate LSP values: a long draft can have thousands).
 pub fn publication(state: &State, uri: &Uri) -> Option<Publication> {
-    let (linted, cross) = current(state, uri)?;
+    let current = current(state, uri)?;
     let encoding = state.session().encoding;
-    let locator = Locator::new(state, &linted, &cross);
-    let diagnostics = linted
-        .own
-        .iter()
-        .chain(&cross)
-        .map(|d| to_lsp(d, &linted, &locator, encoding))
-        .collect();
+    let linted = &current.linted;
+    let locator = Locator::new(state, linted, current.cross_found());
+    let notification = Notification {
+        jsonrpc: "2.0",
+        method: "textDocument/publishDiagnostics",
+        params: PublishParams {
+            uri,
+            version: linted.version,
+            diagnostics: Findings {
+                current: &current,
+                locator: &locator,
+                encoding,
+            },
+        },
+    };
+    let notification = match serde_json::to_string(&notification) {
+        Ok(text) => text,
+        Err(e) => {
+            tracing::error!("cannot serialize diagnostics: {e}");
+            return None;
+        }
+    };
     Some(Publication {
         uri: uri.clone(),
         revision: linted.revision,
         version: linted.version,
-        diagnostics,
+        key: (linted.revision, current.cross.as_ref().map_or(0, |c| c.id)),
+        notification,
     })
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    jsonrpc: &'static str,
+    method: &'static str,
+    params: PublishParams<'a>,
+}
+
+#[derive(Serialize)]
+struct PublishParams<'a> {
+    uri: &'a Uri,
+    version: i32,
+    diagnostics: Findings<'a>,
+}
+
+struct Findings<'a> {
+    current: &'a Current,
+    locator: &'a Locator,
+    encoding: Encoding,
+}
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for d in self.current.findings() {
+            seq.serialize_element(&Wire {
+                d,
+                linted: &self.current.linted,
+                locator: self.locator,
+                encoding: self.encoding,
+            })?;
+        }
+        seq.end()
+    }
 }
 
 /// Finds the text a related span in another draft points into, by the draft's name.
@@ -313,8 +420,110 @@ impl Locator {
     }
 }
 
-/// One finding as an LSP diagnostic: `source` "sherpa", `code` the rule name, related spans as
-/// related information (in this draft or another), and the fixes, converted, in `data`.
+/// One finding in LSP's JSON, written field by field: `source` "sherpa", `code` the rule name,
+/// related spans as related information (in this draft or another), the fixes in `data`.
+struct Wire<'a> {
+    d: &'a Diagnostic,
+    linted: &'a Linted,
+    locator: &'a Locator,
+    encoding: Encoding,
+}
+
+impl Serialize for Wire<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let text = Text::Rope(&self.linted.rope);
+        let d = self.d;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("range", &text.range(d.span, self.encoding))?;
+        map.serialize_entry("severity", &convert::severity(d.severity))?;
+        map.serialize_entry("code", d.rule)?;
+        map.serialize_entry("source", "sherpa")?;
+        map.serialize_entry("message", &d.message)?;
+        let related = related_information(d, self.linted, self.locator, self.encoding);
+        if !related.is_empty() {
+            map.serialize_entry("relatedInformation", &related)?;
+        }
+        map.serialize_entry(
+            "data",
+            &FixData {
+                d,
+                text,
+                encoding: self.encoding,
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// `data` of a diagnostic: `{"rule": .., "fixes": [{"title", "applicability", "edits":
+/// [{"range", "newText"}]}]}`, edits in LSP ranges of the negotiated encoding.
+struct FixData<'a> {
+    d: &'a Diagnostic,
+    text: Text<'a>,
+    encoding: Encoding,
+}
+
+impl Serialize for FixData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Fix<'a> {
+            title: &'a str,
+            applicability: &'static str,
+            edits: Vec<Edit<'a>>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Edit<'a> {
+            range: lsp::Range,
+            new_text: &'a str,
+        }
+        let fixes: Vec<Fix<'_>> = self
+            .d
+            .fixes
+            .iter()
+            .map(|fix| Fix {
+                title: &fix.title,
+                applicability: fix.applicability.as_str(),
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|e| Edit {
+                        range: self.text.range(e.span, self.encoding),
+                        new_text: &e.replacement,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("rule", self.d.rule)?;
+        map.serialize_entry("fixes", &fixes)?;
+        map.end()
+    }
+}
+
+fn related_information(
+    d: &Diagnostic,
+    linted: &Linted,
+    locator: &Locator,
+    encoding: Encoding,
+) -> Vec<lsp::DiagnosticRelatedInformation> {
+    d.related
+        .iter()
+        .filter_map(|r| {
+            let (uri, text) = match &r.path {
+                None => (linted.uri.clone(), Text::Rope(&linted.rope)),
+                Some(name) => locator.find(name)?,
+            };
+            Some(lsp::DiagnosticRelatedInformation {
+                location: lsp::Location::new(uri, text.range(r.span, encoding)),
+                message: r.message.clone(),
+            })
+        })
+        .collect()
+}
+
+/// One finding as an LSP diagnostic value (pull reports, code actions): the same JSON as the
+/// published one.
 pub fn to_lsp(
     d: &Diagnostic,
     linted: &Linted,
@@ -322,32 +531,7 @@ pub fn to_lsp(
     encoding: Encoding,
 ) -> lsp::Diagnostic {
     let text = Text::Rope(&linted.rope);
-    let related: Vec<lsp::DiagnosticRelatedInformation> = d
-        .related
-        .iter()
-        .filter_map(|r| {
-            let (uri, related_text) = match &r.path {
-                None => (linted.uri.clone(), text),
-                Some(name) => locator.find(name)?,
-            };
-            Some(lsp::DiagnosticRelatedInformation {
-                location: lsp::Location::new(uri, related_text.range(r.span, encoding)),
-                message: r.message.clone(),
-            })
-        })
-        .collect();
-    let fixes: Vec<serde_json::Value> = d
-        .fixes
-        .iter()
-        .map(|fix| {
-            let edits: Vec<serde_json::Value> = fix
-                .edits
-                .iter()
-                .map(|e| json!({"range": text.range(e.span, encoding), "newText": e.replacement}))
-                .collect();
-            json!({"title": fix.title, "applicability": fix.applicability.as_str(), "edits": edits})
-        })
-        .collect();
+    let related = related_information(d, linted, locator, encoding);
     lsp::Diagnostic {
         range: text.range(d.span, encoding),
         severity: Some(convert::severity(d.severity)),
@@ -357,6 +541,6 @@ pub fn to_lsp(
         message: d.message.clone(),
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: Some(json!({"rule": d.rule, "fixes": fixes})),
+        data: serde_json::to_value(FixData { d, text, encoding }).ok(),
     }
 }

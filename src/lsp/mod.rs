@@ -70,11 +70,15 @@ where
     O: AsyncWrite + Unpin + Send + 'static,
 {
     let (outgoing_tx, outgoing_rx) = mpsc::unbounded_channel();
-    let (service, socket) =
-        LspService::new(|client| server::Backend::new(client, options, outgoing_tx));
+    // Everything the client reads goes through one queue: responses, the server's requests and
+    // notifications, and diagnostics serialized by the lint jobs.
+    let (wire_tx, wire_rx) = mpsc::unbounded_channel();
+    let (service, socket) = LspService::new(|client| {
+        server::Backend::new(client, options, outgoing_tx, wire_tx.clone())
+    });
     let state = service.inner().state.clone();
     let publisher = tokio::spawn(server::publish_loop(state.clone(), outgoing_rx));
-    let status = transport::serve(input, output, service, socket, &state).await;
+    let status = transport::serve(input, output, service, socket, &state, (wire_tx, wire_rx)).await;
     publisher.abort();
     status
 }

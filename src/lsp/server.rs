@@ -14,7 +14,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use super::ServerOptions;
 use super::actions;
-use super::analysis::{self, Linted, Publication};
+use super::analysis::{self, Current, Publication};
 use super::config::{ClientConfig, CrossDraftScope, SettingsResolver};
 use super::convert::Encoding;
 use super::documents::DocumentStore;
@@ -63,6 +63,8 @@ pub struct State {
     /// Serializes cross-draft refreshes.
     pub cross_lock: Mutex<()>,
     outgoing: mpsc::UnboundedSender<Outgoing>,
+    /// Serialized messages straight to the client's input (see `transport`).
+    wire: mpsc::UnboundedSender<Option<String>>,
     pub shutdown_requested: AtomicBool,
 }
 
@@ -87,7 +89,7 @@ impl State {
     }
 
     /// Scanned workspace drafts that are not open (the open draft is the newer text).
-    pub fn scanned_not_open(&self, open: &[Arc<Linted>]) -> Vec<Arc<ScannedDraft>> {
+    pub fn scanned_not_open(&self, open: &[Arc<analysis::Linted>]) -> Vec<Arc<ScannedDraft>> {
         let mut drafts: Vec<Arc<ScannedDraft>> = lock(&self.scanned)
             .values()
             .filter(|s| open.iter().all(|l| l.name != s.name))
@@ -111,6 +113,7 @@ impl Backend {
         client: Client,
         options: ServerOptions,
         outgoing: mpsc::UnboundedSender<Outgoing>,
+        wire: mpsc::UnboundedSender<Option<String>>,
     ) -> Self {
         Self {
             state: Arc::new(State {
@@ -122,6 +125,7 @@ impl Backend {
                 scanned: Mutex::new(HashMap::new()),
                 cross_lock: Mutex::new(()),
                 outgoing,
+                wire,
                 shutdown_requested: AtomicBool::new(false),
             }),
         }
@@ -137,8 +141,8 @@ impl Backend {
             if lock(&state.docs).revision(&uri) != Some(revision) {
                 return; // a newer change scheduled its own job
             }
-            if let Ok(changed) = run_analysis(state.clone(), uri.clone()).await {
-                deliver(&state, changed, &uri);
+            if let Ok(outcome) = run_analysis(state.clone(), uri.clone()).await {
+                deliver(&state, outcome, &uri);
             }
         });
     }
@@ -160,29 +164,30 @@ impl Backend {
         let state = self.state.clone();
         tokio::spawn(async move {
             let task_state = state.clone();
-            match tokio::task::spawn_blocking(move || analysis::refresh_cross(&task_state)).await {
-                Ok(changed) if !changed.is_empty() => {
-                    if state.pull() {
+            let job = move || {
+                let changed = analysis::refresh_cross(&task_state);
+                let publications = publications(&task_state, &changed);
+                Outcome {
+                    changed,
+                    publications,
+                }
+            };
+            match tokio::task::spawn_blocking(job).await {
+                Ok(outcome) => {
+                    if state.pull() && !outcome.changed.is_empty() {
                         request_refresh(&state);
-                    } else {
-                        for uri in changed {
-                            if let Some(p) = analysis::publication(&state, &uri) {
-                                state.send(Outgoing::Publish(p));
-                            }
-                        }
+                    }
+                    for p in outcome.publications {
+                        state.send(Outgoing::Publish(p));
                     }
                 }
-                Ok(_) => {}
                 Err(e) => tracing::error!("cross-draft refresh failed: {e}"),
             }
         });
     }
 
     /// The current results of a draft, linting it now if needed; `None` if it is not open.
-    pub async fn ensure_current(
-        &self,
-        uri: &Uri,
-    ) -> Result<Option<(Arc<Linted>, Vec<Diagnostic>)>> {
+    pub async fn ensure_current(&self, uri: &Uri) -> Result<Option<Current>> {
         // A draft edited while we lint gets another round; after a few, the latest results
         // serve (the next request will be current).
         for _ in 0..3 {
@@ -192,25 +197,20 @@ impl Backend {
             if lock(&self.state.docs).get(uri).is_none() {
                 return Ok(None);
             }
-            let changed = run_analysis(self.state.clone(), uri.clone())
+            let outcome = run_analysis(self.state.clone(), uri.clone())
                 .await
                 .map_err(|message| Error {
                     code: ErrorCode::InternalError,
                     message: format!("sherpa could not lint this draft: {message}").into(),
                     data: None,
                 })?;
-            deliver(&self.state, changed, uri);
+            deliver(&self.state, outcome, uri);
         }
         let docs = lock(&self.state.docs);
         Ok(docs.get(uri).and_then(|d| {
             let linted = d.linted.clone()?;
-            let cross = d
-                .cross
-                .as_ref()
-                .filter(|c| c.revision == linted.revision)
-                .map(|c| c.found.clone())
-                .unwrap_or_default();
-            Some((linted, cross))
+            let cross = d.cross.clone().filter(|c| c.revision == linted.revision);
+            Some(Current { linted, cross })
         }))
     }
 
@@ -274,12 +274,38 @@ impl Backend {
     }
 }
 
-/// Runs [`analysis::analyze`] on the blocking pool. A panic there (a rule failing outside the
-/// engine's guard, a bug of ours) is logged and becomes an error, never a dead server.
-async fn run_analysis(state: Arc<State>, uri: Uri) -> std::result::Result<Vec<Uri>, String> {
+/// What a lint job produced: the drafts with new results and, when we push, their
+/// diagnostics ready to send.
+pub struct Outcome {
+    changed: Vec<Uri>,
+    publications: Vec<Publication>,
+}
+
+fn publications(state: &State, changed: &[Uri]) -> Vec<Publication> {
+    if state.pull() {
+        return Vec::new();
+    }
+    changed
+        .iter()
+        .filter_map(|uri| analysis::publication(state, uri))
+        .collect()
+}
+
+/// Runs [`analysis::analyze`] on the blocking pool (and serializes the diagnostics there). A
+/// panic there (a rule failing outside the engine's guard, a bug of ours) is logged and becomes
+/// an error, never a dead server.
+async fn run_analysis(state: Arc<State>, uri: Uri) -> std::result::Result<Outcome, String> {
     let task_uri = uri.clone();
-    match tokio::task::spawn_blocking(move || analysis::analyze(&state, &task_uri)).await {
-        Ok(changed) => Ok(changed),
+    let job = move || {
+        let changed = analysis::analyze(&state, &task_uri);
+        let publications = publications(&state, &changed);
+        Outcome {
+            changed,
+            publications,
+        }
+    };
+    match tokio::task::spawn_blocking(job).await {
+        Ok(outcome) => Ok(outcome),
         Err(e) => {
             let message = if e.is_panic() {
                 panic_message(e.into_panic())
@@ -305,17 +331,15 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 /// Hands new results to the client: published (push), or a refresh request when other drafts
 /// changed (pull; the client pulls the requested draft itself).
-fn deliver(state: &Arc<State>, changed: Vec<Uri>, requested: &Uri) {
+fn deliver(state: &Arc<State>, outcome: Outcome, requested: &Uri) {
     if state.pull() {
-        if changed.iter().any(|u| u != requested) {
+        if outcome.changed.iter().any(|u| u != requested) {
             request_refresh(state);
         }
         return;
     }
-    for uri in changed {
-        if let Some(publication) = analysis::publication(state, &uri) {
-            state.send(Outgoing::Publish(publication));
-        }
+    for publication in outcome.publications {
+        state.send(Outgoing::Publish(publication));
     }
 }
 
@@ -332,11 +356,10 @@ fn request_refresh(state: &Arc<State>) {
 }
 
 /// Sends diagnostics and messages in order. A publication whose draft changed (or closed)
-/// since it was computed is dropped: a newer one is on its way. Unchanged diagnostics for the
-/// same version are not sent twice.
+/// since it was computed is dropped: a newer one is on its way. The same results are not sent
+/// twice for the same version.
 pub async fn publish_loop(state: Arc<State>, mut outgoing: mpsc::UnboundedReceiver<Outgoing>) {
-    let mut published: HashMap<Uri, (i32, Vec<tower_lsp_server::ls_types::Diagnostic>)> =
-        HashMap::new();
+    let mut published: HashMap<Uri, (i32, (u64, u64))> = HashMap::new();
     while let Some(message) = outgoing.recv().await {
         match message {
             Outgoing::Publish(p) => {
@@ -344,23 +367,20 @@ pub async fn publish_loop(state: Arc<State>, mut outgoing: mpsc::UnboundedReceiv
                     tracing::debug!(uri = p.uri.as_str(), "outdated diagnostics dropped");
                     continue;
                 }
-                if published.get(&p.uri).is_some_and(|(version, diagnostics)| {
-                    *version == p.version && *diagnostics == p.diagnostics
-                }) {
+                if published.get(&p.uri) == Some(&(p.version, p.key)) {
                     continue;
                 }
-                state
-                    .client
-                    .publish_diagnostics(p.uri.clone(), p.diagnostics.clone(), Some(p.version))
-                    .await;
-                published.insert(p.uri, (p.version, p.diagnostics));
+                let _ = state.wire.send(Some(p.notification));
+                published.insert(p.uri, (p.version, p.key));
             }
             Outgoing::Clear(uri) => {
                 published.remove(&uri);
-                state
-                    .client
-                    .publish_diagnostics(uri, Vec::new(), None)
-                    .await;
+                let clear = serde_json::json!({
+                    "jsonrpc": "2.0",
+                    "method": "textDocument/publishDiagnostics",
+                    "params": {"uri": uri, "diagnostics": []},
+                });
+                let _ = state.wire.send(Some(clear.to_string()));
             }
             Outgoing::ShowError(text) => state.client.show_message(MessageType::ERROR, text).await,
             Outgoing::ShowWarning(text) => {
@@ -686,7 +706,7 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri.clone();
-        let Some((linted, cross)) = self.ensure_current(&uri).await? else {
+        let Some(current) = self.ensure_current(&uri).await? else {
             tracing::warn!(
                 uri = uri.as_str(),
                 "codeAction for a draft that is not open"
@@ -696,8 +716,8 @@ impl LanguageServer for Backend {
         let session = self.state.session();
         let context = actions::Context {
             state: &self.state,
-            linted: &linted,
-            cross: &cross,
+            linted: &current.linted,
+            cross: current.cross_found(),
             encoding: session.encoding,
             document_changes: session.document_changes,
         };
@@ -710,9 +730,10 @@ impl LanguageServer for Backend {
             .text_document
             .uri
             .clone();
-        let Some((linted, cross)) = self.ensure_current(&uri).await? else {
+        let Some(current) = self.ensure_current(&uri).await? else {
             return Ok(None);
         };
+        let linted = &current.linted;
         if let Some(marker) = &self.state.options.panic_marker {
             // Test hook (see `ServerOptions::panic_marker`): a handler that fails.
             assert!(
@@ -723,8 +744,8 @@ impl LanguageServer for Backend {
         let encoding = self.state.session().encoding;
         Ok(actions::hover(
             &self.state,
-            &linted,
-            &cross,
+            linted,
+            current.cross_found(),
             params.text_document_position_params.position,
             encoding,
         ))
@@ -736,9 +757,15 @@ impl LanguageServer for Backend {
     ) -> Result<DocumentDiagnosticReportResult> {
         let uri = params.text_document.uri;
         let diagnostics = match self.ensure_current(&uri).await? {
-            Some(_) => analysis::publication(&self.state, &uri)
-                .map(|p| p.diagnostics)
-                .unwrap_or_default(),
+            Some(current) => {
+                let encoding = self.state.session().encoding;
+                let locator =
+                    analysis::Locator::new(&self.state, &current.linted, current.cross_found());
+                current
+                    .findings()
+                    .map(|d| analysis::to_lsp(d, &current.linted, &locator, encoding))
+                    .collect()
+            }
             None => {
                 tracing::warn!(
                     uri = uri.as_str(),

@@ -36,13 +36,17 @@ pub async fn serve<I, O>(
     mut service: LspService<Backend>,
     socket: ClientSocket,
     state: &State,
+    wire: (
+        mpsc::UnboundedSender<Option<String>>,
+        mpsc::UnboundedReceiver<Option<String>>,
+    ),
 ) -> u8
 where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite + Unpin + Send + 'static,
 {
     // `None` asks the writer to finish what is queued and stop.
-    let (out_tx, out_rx) = mpsc::unbounded_channel::<Option<String>>();
+    let (out_tx, out_rx) = wire;
     let writer = tokio::spawn(write_loop(output, out_rx));
     let send = |response: &Response| match serde_json::to_string(response) {
         Ok(text) => {

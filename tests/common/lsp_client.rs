@@ -115,6 +115,11 @@ impl Client {
         }
     }
 
+    /// The server's process id (binary only).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref()?.id()
+    }
+
     pub fn send_raw(&self, bytes: impl Into<Vec<u8>>) {
         self.out.send(bytes.into()).expect("writer alive");
     }
