@@ -139,10 +139,10 @@ fn check_blocks(
         let key = cache
             .as_ref()
             .map(|_| BlockKey::new(doc, block, rule_index));
-        if let (Some(cache), Some(key)) = (cache.as_deref_mut(), key) {
-            if cache.reuse(key, block.span.start, &mut out) {
-                continue;
-            }
+        if let (Some(cache), Some(key)) = (cache.as_deref_mut(), key)
+            && cache.reuse(key, block.span.start, &mut out)
+        {
+            continue;
         }
         let ctx = BlockContext {
             text: doc.text(),

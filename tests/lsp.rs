@@ -151,7 +151,7 @@ async fn seed_draft_gets_its_sixteen_duplicates_with_related_information_and_fix
                 .iter()
                 .all(|l| l.trim().is_empty())
         );
-        assert!(lines[end_line].trim().len() > 0);
+        assert!(!lines[end_line].trim().is_empty());
     }
 
     // The stray `<` on the last line belongs to the clauses checks: asserted once they exist.

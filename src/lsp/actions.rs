@@ -67,19 +67,19 @@ pub fn code_actions(ctx: &Context<'_>, params: &lsp::CodeActionParams) -> lsp::C
                 ));
             }
             let line = linted.doc.line_number(d.span.start);
-            if linted.doc.kind() == DocumentKind::Markdown && disabled.insert((d.rule, line)) {
-                if let Some(edit) =
+            if linted.doc.kind() == DocumentKind::Markdown
+                && disabled.insert((d.rule, line))
+                && let Some(edit) =
                     suppress::disable_next_line_edit(&linted.doc, d.rule, d.span.start)
-                {
-                    actions.push(action(
-                        ctx,
-                        format!("Disable {} for this line", d.rule),
-                        CodeActionKind::QUICKFIX,
-                        Some(diagnostic),
-                        &[edit],
-                        false,
-                    ));
-                }
+            {
+                actions.push(action(
+                    ctx,
+                    format!("Disable {} for this line", d.rule),
+                    CodeActionKind::QUICKFIX,
+                    Some(diagnostic),
+                    &[edit],
+                    false,
+                ));
             }
         }
     }
@@ -173,11 +173,11 @@ pub fn hover(
     for d in &hits {
         let mut section = format!("**{}** ({}): {}", d.rule, d.severity, escape(&d.message));
         let rule = rules::find(d.rule);
-        if rule.is_some_and(|r| r.family == Family::Duplicates) {
-            if let Some(comparison) = compare_with_other_copy(linted, &locator, d) {
-                section.push_str("\n\n");
-                section.push_str(&comparison);
-            }
+        if rule.is_some_and(|r| r.family == Family::Duplicates)
+            && let Some(comparison) = compare_with_other_copy(linted, &locator, d)
+        {
+            section.push_str("\n\n");
+            section.push_str(&comparison);
         }
         if let Some(rule) = rule {
             section.push_str("\n\n");

@@ -123,14 +123,13 @@ fn ensure_linted(state: &State, uri: &Uri) -> Option<bool> {
     };
     let linted = lint_snapshot(state, snapshot);
     let mut docs = lock(&state.docs);
-    if let Some(draft) = docs.get_mut(uri) {
-        if draft
+    if let Some(draft) = docs.get_mut(uri)
+        && draft
             .linted
             .as_ref()
             .is_none_or(|l| l.revision < linted.revision)
-        {
-            draft.linted = Some(linted);
-        }
+    {
+        draft.linted = Some(linted);
     }
     Some(true)
 }
@@ -210,10 +209,10 @@ pub fn refresh_cross(state: &State) -> Vec<Uri> {
     let Some(pass) = pass else {
         let mut docs = lock(&state.docs);
         for linted in &entries {
-            if let Some(draft) = docs.get_mut(&linted.uri) {
-                if draft.cross.take().is_some_and(|c| !c.found.is_empty()) {
-                    changed.push(linted.uri.clone());
-                }
+            if let Some(draft) = docs.get_mut(&linted.uri)
+                && draft.cross.take().is_some_and(|c| !c.found.is_empty())
+            {
+                changed.push(linted.uri.clone());
             }
         }
         return changed;
@@ -388,10 +387,10 @@ impl Locator {
         {
             let docs = lock(&state.docs);
             for draft in docs.drafts() {
-                if let Some(other) = &draft.linted {
-                    if wanted.contains(&&other.name) {
-                        by_name.insert(other.name.clone(), Located::Open(other.clone()));
-                    }
+                if let Some(other) = &draft.linted
+                    && wanted.contains(&&other.name)
+                {
+                    by_name.insert(other.name.clone(), Located::Open(other.clone()));
                 }
             }
         }

@@ -23,13 +23,16 @@ use crate::rules::WorkspaceDoc;
 
 pub use config::DEFAULT_DEBOUNCE;
 
+/// A cross-draft pass: `result[i]` are the findings of `docs[i]`.
+pub type CrossDraftPass = fn(&[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>>;
+
 /// Knobs for embedding the server (tests, benchmarks). `sherpa lsp` uses the defaults, except
 /// for the test hook read from `SHERPA_LSP_PANIC_MARKER`.
 #[derive(Clone, Default)]
 pub struct ServerOptions {
     /// Replaces the cross-draft pass (by default the registry's `Check::Workspace` rules,
     /// [`crate::lint::lint_cross_draft`]): `result[i]` are the findings of `docs[i]`.
-    pub cross_draft: Option<fn(&[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>>>,
+    pub cross_draft: Option<CrossDraftPass>,
     /// Test hook: a draft containing `MARKER:lint` makes its lint job panic outside the
     /// engine's guard (as a broken rule would); one containing `MARKER:hover` makes the hover
     /// handler panic.

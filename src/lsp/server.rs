@@ -20,11 +20,8 @@ use super::convert::Encoding;
 use super::documents::DocumentStore;
 use super::workspace::{self, ScannedDraft};
 use crate::config::CONFIG_FILE_NAMES;
-use crate::diagnostic::Diagnostic;
-use crate::rules::WorkspaceDoc;
 
-/// Replaces the cross-draft pass (see [`ServerOptions::cross_draft`]).
-pub type CrossDraftPass = fn(&[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>>;
+pub use super::CrossDraftPass;
 
 /// What the server negotiated with the client and the editor's settings.
 #[derive(Default)]

@@ -190,7 +190,10 @@ mod tests {
         std::fs::create_dir(root.join("old")).unwrap();
         std::fs::write(root.join("old/d.md"), "Archived.\n").unwrap();
         std::fs::write(root.join(".sherpaignore"), "old/\n").unwrap();
-        let (drafts, notes) = scan(&[root.clone()], &mut SettingsResolver::default());
+        let (drafts, notes) = scan(
+            std::slice::from_ref(&root),
+            &mut SettingsResolver::default(),
+        );
         let names: Vec<&str> = drafts.iter().map(|d| &*d.name).collect();
         assert_eq!(names, ["a.md", "b.txt"]);
         assert!(notes.iter().any(|n| n.contains("bad.txt")), "{notes:?}");
