@@ -236,7 +236,8 @@ impl Backend {
             let task_state = state.clone();
             let scanned = tokio::task::spawn_blocking(move || {
                 let roots = task_state.session().roots.clone();
-                let (drafts, notes) = workspace::scan(&roots, &mut lock(&task_state.settings));
+                let (drafts, notes) =
+                    workspace::scan(&roots, |dir| lock(&task_state.settings).settings_for(dir).0);
                 for note in notes {
                     tracing::info!("workspace scan: {note}");
                 }
@@ -637,9 +638,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let mut config_changed = false;
-        let mut drafts_changed = false;
         let scope = self.state.session().config.cross_draft;
+        let mut config_changed = false;
+        let mut drafts: Vec<(PathBuf, bool)> = Vec::new();
         for change in params.changes {
             let Some(path) = workspace::file_path(&change.uri) else {
                 continue;
@@ -647,23 +648,7 @@ impl LanguageServer for Backend {
             if is_config_file(&path) {
                 config_changed = true;
             } else if scope == CrossDraftScope::Workspace {
-                drafts_changed = true;
-                if change.typ == FileChangeType::DELETED {
-                    lock(&self.state.scanned).remove(&path);
-                } else {
-                    let roots = self.state.session().roots.clone();
-                    let (settings, _) = lock(&self.state.settings).settings_for(path.parent());
-                    if settings.files.has_lintable_extension(&path)
-                        && settings.files.is_included(&path)
-                    {
-                        match workspace::read_draft(&path, settings, &roots) {
-                            Ok(draft) => {
-                                lock(&self.state.scanned).insert(path, draft);
-                            }
-                            Err(note) => tracing::info!("{note}"),
-                        }
-                    }
-                }
+                drafts.push((path, change.typ == FileChangeType::DELETED));
             }
         }
         if config_changed {
@@ -674,9 +659,39 @@ impl LanguageServer for Backend {
                 self.scan_workspace();
             }
             self.relint_all();
-        } else if drafts_changed {
-            self.refresh_cross();
+            return;
         }
+        if drafts.is_empty() {
+            return;
+        }
+        // Read the changed drafts off the I/O loop, then refresh the cross-draft findings.
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let task_state = state.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                let roots = task_state.session().roots.clone();
+                for (path, deleted) in drafts {
+                    let (settings, _) = lock(&task_state.settings).settings_for(path.parent());
+                    let lintable = settings.files.has_lintable_extension(&path)
+                        && settings.files.is_included(&path);
+                    if deleted || !lintable {
+                        lock(&task_state.scanned).remove(&path);
+                        continue;
+                    }
+                    match workspace::read_draft(&path, settings, &roots) {
+                        Ok(draft) => {
+                            lock(&task_state.scanned).insert(path, draft);
+                        }
+                        Err(note) => tracing::info!("{note}"),
+                    }
+                }
+            })
+            .await;
+            match read {
+                Ok(()) => Backend { state }.refresh_cross(),
+                Err(e) => tracing::error!("reading changed drafts failed: {e}"),
+            }
+        });
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {

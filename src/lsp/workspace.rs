@@ -7,7 +7,6 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use tower_lsp_server::ls_types::Uri;
 
-use super::config::SettingsResolver;
 use crate::config::Settings;
 use crate::document::{Document, DocumentKind};
 
@@ -60,9 +59,10 @@ pub fn draft_kind(language_id: &str, path: Option<&Path>, uri: &Uri) -> Document
 /// Reads every draft of the workspace folders (as `sherpa check` would pick them: `.gitignore`,
 /// `.sherpaignore`, extensions and include/exclude globs of the nearest `sherpa.toml`).
 /// Returns the drafts and notes for the log (files skipped, limits reached).
+/// `settings_for` gives the settings of a folder (the caller's resolver, locked only for that).
 pub fn scan(
     roots: &[PathBuf],
-    resolver: &mut SettingsResolver,
+    mut settings_for: impl FnMut(Option<&Path>) -> Arc<Settings>,
 ) -> (Vec<Arc<ScannedDraft>>, Vec<String>) {
     let mut notes = Vec::new();
     let mut candidates: Vec<(PathBuf, Arc<Settings>)> = Vec::new();
@@ -84,7 +84,7 @@ pub fn scan(
                 continue;
             }
             let path = entry.path();
-            let (settings, _) = resolver.settings_for(path.parent());
+            let settings = settings_for(path.parent());
             if !settings.files.has_lintable_extension(path) || !settings.files.is_included(path) {
                 continue;
             }
@@ -145,6 +145,7 @@ pub fn read_draft(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lsp::config::SettingsResolver;
 
     #[test]
     fn drafts_are_named_relative_to_their_workspace_folder() {
@@ -190,10 +191,10 @@ mod tests {
         std::fs::create_dir(root.join("old")).unwrap();
         std::fs::write(root.join("old/d.md"), "Archived.\n").unwrap();
         std::fs::write(root.join(".sherpaignore"), "old/\n").unwrap();
-        let (drafts, notes) = scan(
-            std::slice::from_ref(&root),
-            &mut SettingsResolver::default(),
-        );
+        let mut resolver = SettingsResolver::default();
+        let (drafts, notes) = scan(std::slice::from_ref(&root), |dir| {
+            resolver.settings_for(dir).0
+        });
         let names: Vec<&str> = drafts.iter().map(|d| &*d.name).collect();
         assert_eq!(names, ["a.md", "b.txt"]);
         assert!(notes.iter().any(|n| n.contains("bad.txt")), "{notes:?}");
