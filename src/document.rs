@@ -1,9 +1,11 @@
 //! A draft split into blocks (paragraphs, headings, list items, quotes) with byte spans.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use crate::diagnostic::TextRange;
 use crate::line_index::LineIndex;
+use crate::similarity::ParagraphFacts;
 use crate::suppress::Suppressions;
 use crate::{markdown, plain};
 
@@ -54,6 +56,8 @@ pub struct Document {
     blocks: Vec<Block>,
     lines: LineIndex,
     suppressions: Suppressions,
+    /// Per-block facts for the duplicate rules, computed once on first use.
+    paragraph_facts: OnceLock<Vec<ParagraphFacts>>,
 }
 
 impl Document {
@@ -78,6 +82,7 @@ impl Document {
             blocks,
             lines,
             suppressions,
+            paragraph_facts: OnceLock::new(),
         }
     }
 
@@ -105,6 +110,17 @@ impl Document {
 
     pub fn block_text(&self, block: &Block) -> &str {
         block.span.slice(self.text())
+    }
+
+    /// Fingerprints of every block (same order as [`Document::blocks`]), shared by the duplicate
+    /// rules; each depends only on its block's text.
+    pub fn paragraph_facts(&self) -> &[ParagraphFacts] {
+        self.paragraph_facts.get_or_init(|| {
+            self.blocks
+                .iter()
+                .map(|block| ParagraphFacts::compute(self.block_text(block)))
+                .collect()
+        })
     }
 
     pub fn lines(&self) -> &LineIndex {

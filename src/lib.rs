@@ -15,6 +15,7 @@ pub mod lsp;
 pub mod markdown;
 pub mod plain;
 pub mod rules;
+pub mod similarity;
 pub mod suppress;
 pub mod text;
 

@@ -1,0 +1,519 @@
+//! Paragraph fingerprints and the near-duplicate search shared by the duplicate rules.
+//!
+//! Every fact here is computed from one paragraph's text alone, so a caller can cache it by
+//! content hash and recompute only the paragraphs that changed. Hashes are xxh3 at a fixed seed:
+//! std and ahash hashes change between runs, and cached facts must stay comparable.
+//!
+//! Similarity is the Dice coefficient over word shingles (pairs of consecutive words, case and
+//! quote style folded): `2 × shared shingles ÷ (shingles of A + shingles of B)`, counting a
+//! shingle as often as it occurs. One changed word in a 40-word paragraph costs two shingles, so
+//! such copies score about 0.95; parallel paragraphs that share a frame but differ in substance
+//! ("cooperation in trade and energy" / "cooperation in health and education") score low.
+//!
+//! Candidates come from MinHash with locality-sensitive hashing: a one-permutation MinHash of
+//! [`MINHASH_LEN`] values per paragraph (one hash per shingle, empty bins densified), cut into
+//! bands; paragraphs that agree on a whole band are compared exactly. The work is linear in the
+//! number of paragraphs plus the candidate pairs, which stay few because a band needs several
+//! independent agreements.
+
+use std::sync::LazyLock;
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::diagnostic::TextRange;
+use crate::text::{normalize_into, sentences, words};
+
+/// The fixed seed of every hash in this module. Changing it invalidates cached facts.
+const SEED: u64 = 0x7368_6572_7061_0001;
+
+/// Number of MinHash values per paragraph.
+pub const MINHASH_LEN: usize = 128;
+
+/// Probes tried for an empty MinHash bin before falling back to a scan.
+const DENSIFY_PROBES: usize = 32;
+
+/// In a bucket of paragraphs that share a band, each is compared with at most this many earlier
+/// members: huge buckets (formulaic text) must not turn the search quadratic. A true match that a
+/// full bucket hides is still found through the other bands.
+const BUCKET_WINDOW: usize = 32;
+
+/// Facts about one sentence of a paragraph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SentenceFacts {
+    /// Byte range relative to the start of the paragraph.
+    pub range: TextRange,
+    pub words: u32,
+    /// xxh3 of the normalized sentence: equal for sentences that repeat verbatim.
+    pub hash: u64,
+}
+
+/// Everything the duplicate rules need to know about one paragraph, computed from its text alone.
+#[derive(Clone, Debug)]
+pub struct ParagraphFacts {
+    pub words: u32,
+    /// xxh3 of the normalized text (case, whitespace and quote style folded): equal for exact
+    /// duplicates in the sense of `duplicate-paragraph`.
+    pub exact: u64,
+    /// Hashed word-pair shingles (32 bits; the k-th repeat of a pair hashed apart so repeats
+    /// count), sorted, for exact similarity.
+    shingles: Box<[u32]>,
+    /// One-permutation MinHash of the shingles, densified so every bin holds a value.
+    minhash: Box<[u16; MINHASH_LEN]>,
+    pub sentences: Box<[SentenceFacts]>,
+}
+
+impl ParagraphFacts {
+    /// Facts of one paragraph, from its text (a block's slice of `Document::text()`).
+    pub fn compute(text: &str) -> Self {
+        let mut buffer = String::new();
+        let mut word_hashes: Vec<u64> = Vec::with_capacity(text.len() / 5 + 1);
+        for range in words(text, TextRange::new(0, text.len())) {
+            word_hashes.push(word_hash(range.slice(text), &mut buffer));
+        }
+        let mut shingles: Vec<u64> = if word_hashes.len() >= 2 {
+            word_hashes
+                .windows(2)
+                .map(|pair| pair_hash(pair[0], pair[1]))
+                .collect()
+        } else {
+            word_hashes.clone()
+        };
+        number_repeats(&mut shingles);
+        let minhash = one_permutation_minhash(&shingles);
+        let mut short: Vec<u32> = shingles.iter().map(|&h| h as u32).collect();
+        short.sort_unstable();
+
+        normalize_into(text, &mut buffer);
+        let exact = xxh3_64_with_seed(buffer.as_bytes(), SEED);
+
+        let sentences = sentences(text, TextRange::new(0, text.len()))
+            .into_iter()
+            .map(|range| {
+                normalize_into(range.slice(text), &mut buffer);
+                SentenceFacts {
+                    range,
+                    words: words(text, range).count() as u32,
+                    hash: xxh3_64_with_seed(buffer.as_bytes(), SEED),
+                }
+            })
+            .collect();
+
+        Self {
+            words: word_hashes.len() as u32,
+            exact,
+            shingles: short.into_boxed_slice(),
+            minhash: Box::new(minhash),
+            sentences,
+        }
+    }
+
+    /// Dice coefficient over word-pair shingles, exactly (not estimated): 1.0 for the same words
+    /// in the same order, 0.0 for nothing in common.
+    pub fn similarity(&self, other: &ParagraphFacts) -> f64 {
+        let total = self.shingles.len() + other.shingles.len();
+        if total == 0 {
+            return 1.0;
+        }
+        2.0 * shared_count(&self.shingles, &other.shingles) as f64 / total as f64
+    }
+
+    /// Whether the shingle counts alone already rule out `threshold`: Dice can be at most
+    /// `2·min ÷ (min + max)`.
+    fn lengths_allow(&self, other: &ParagraphFacts, threshold: f64) -> bool {
+        let (a, b) = (self.shingles.len(), other.shingles.len());
+        let (small, large) = (a.min(b), a.max(b));
+        large == 0 || 2.0 * small as f64 >= threshold * (small + large) as f64
+    }
+
+    fn band_key(&self, band: usize, rows: usize) -> u64 {
+        let mut packed = 0u64;
+        for &value in &self.minhash[band * rows..(band + 1) * rows] {
+            packed = (packed << 16) | u64::from(value);
+        }
+        xxh3_64_with_seed(&packed.to_le_bytes(), SEED ^ band as u64)
+    }
+}
+
+/// A word's hash with case, apostrophe and hyphen style folded, without allocating for the
+/// common all-lowercase ASCII word.
+fn word_hash(word: &str, buffer: &mut String) -> u64 {
+    if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        return xxh3_64_with_seed(word.as_bytes(), SEED);
+    }
+    buffer.clear();
+    for c in word.chars() {
+        match c {
+            '’' | '‘' | '‛' | '`' => buffer.push('\''),
+            '‐' | '‑' => buffer.push('-'),
+            c if c.is_ascii() => buffer.push(c.to_ascii_lowercase()),
+            c => buffer.extend(c.to_lowercase()),
+        }
+    }
+    xxh3_64_with_seed(buffer.as_bytes(), SEED)
+}
+
+fn pair_hash(first: u64, second: u64) -> u64 {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&first.to_le_bytes());
+    bytes[8..].copy_from_slice(&second.to_le_bytes());
+    xxh3_64_with_seed(&bytes, SEED)
+}
+
+/// Make the k-th repeat of a shingle a distinct value, so sets of values count repeats
+/// (multiset similarity with set machinery).
+fn number_repeats(shingles: &mut [u64]) {
+    shingles.sort_unstable();
+    let mut run_start = 0;
+    for i in 1..shingles.len() {
+        if shingles[i] == shingles[run_start] {
+            let repeat = (i - run_start) as u64;
+            shingles[i] = pair_hash(shingles[run_start], repeat);
+        } else {
+            run_start = i;
+        }
+    }
+}
+
+/// For empty bin `i`, the bins to borrow from, in order: the same fixed sequence for every
+/// paragraph, so two paragraphs agree on a densified bin with the probability they agree on a
+/// filled one ("optimal densification", Shrivastava 2017).
+static PROBES: LazyLock<Box<[[u8; DENSIFY_PROBES]; MINHASH_LEN]>> = LazyLock::new(|| {
+    let mut table = Box::new([[0u8; DENSIFY_PROBES]; MINHASH_LEN]);
+    for (bin, probes) in table.iter_mut().enumerate() {
+        for (attempt, probe) in probes.iter_mut().enumerate() {
+            let h = xxh3_64_with_seed(&[bin as u8, attempt as u8], SEED);
+            *probe = (h % MINHASH_LEN as u64) as u8;
+        }
+    }
+    table
+});
+
+fn one_permutation_minhash(shingles: &[u64]) -> [u16; MINHASH_LEN] {
+    const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
+    let mut values = [u16::MAX; MINHASH_LEN];
+    let mut filled = [false; MINHASH_LEN];
+    for &h in shingles {
+        let bin = (h >> (64 - BIN_BITS)) as usize;
+        // Bits below the bin number; the stored 32-bit shingle uses the low bits.
+        let value = (h >> (48 - BIN_BITS)) as u16;
+        if !filled[bin] || value < values[bin] {
+            values[bin] = value;
+            filled[bin] = true;
+        }
+    }
+    if shingles.is_empty() {
+        return [0; MINHASH_LEN];
+    }
+    let source = values;
+    for bin in 0..MINHASH_LEN {
+        if filled[bin] {
+            continue;
+        }
+        let borrowed = PROBES[bin]
+            .iter()
+            .map(|&p| p as usize)
+            .find(|&p| filled[p])
+            .unwrap_or_else(|| {
+                (1..MINHASH_LEN)
+                    .map(|step| (bin + step) % MINHASH_LEN)
+                    .find(|&p| filled[p])
+                    .expect("a paragraph with shingles fills a bin")
+            });
+        values[bin] = source[borrowed];
+    }
+    values
+}
+
+fn shared_count(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut shared) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    shared
+}
+
+/// A verified match: `other` indexes the slice given to [`best_earlier_matches`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Match {
+    pub other: usize,
+    pub similarity: f64,
+}
+
+/// Rows per band for a similarity threshold: as many as keep the chance of missing a pair at
+/// exactly the threshold under 0.5% (more rows means fewer chance candidates).
+pub fn rows_per_band(threshold: f64) -> usize {
+    // Dice t over multisets is Jaccard t / (2 - t), which MinHash bins agree on.
+    let jaccard = (threshold / (2.0 - threshold)).clamp(0.0, 1.0);
+    (1..=4)
+        .rev()
+        .find(|&rows| {
+            let bands = (MINHASH_LEN / rows) as i32;
+            1.0 - (1.0 - jaccard.powi(rows as i32)).powi(bands) >= 0.995
+        })
+        .unwrap_or(1)
+}
+
+/// For each item, the most similar earlier item (lower index) with similarity at or above
+/// `threshold` among the pairs `accept(earlier, later)` allows; ties go to the earliest.
+/// Near-linear: candidates come from MinHash bands, and each candidate is verified exactly.
+pub fn best_earlier_matches(
+    items: &[&ParagraphFacts],
+    threshold: f64,
+    accept: impl Fn(usize, usize) -> bool,
+) -> Vec<Option<Match>> {
+    let mut best: Vec<Option<Match>> = vec![None; items.len()];
+    if items.len() < 2 {
+        return best;
+    }
+    let rows = rows_per_band(threshold);
+    let bands = MINHASH_LEN / rows;
+    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(items.len());
+    for band in 0..bands {
+        keys.clear();
+        keys.extend(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, facts)| (facts.band_key(band, rows), index as u32)),
+        );
+        keys.sort_unstable();
+        for bucket in keys.chunk_by(|a, b| a.0 == b.0) {
+            for (position, &(_, later)) in bucket.iter().enumerate().skip(1) {
+                let later = later as usize;
+                let window = &bucket[position.saturating_sub(BUCKET_WINDOW)..position];
+                for &(_, earlier) in window {
+                    let earlier = earlier as usize;
+                    consider(items, threshold, &accept, earlier, later, &mut best);
+                }
+            }
+        }
+    }
+    best
+}
+
+fn consider(
+    items: &[&ParagraphFacts],
+    threshold: f64,
+    accept: &impl Fn(usize, usize) -> bool,
+    earlier: usize,
+    later: usize,
+    best: &mut [Option<Match>],
+) {
+    if let Some(current) = best[later] {
+        if current.other == earlier || (current.similarity == 1.0 && current.other < earlier) {
+            return;
+        }
+    }
+    let (a, b) = (items[earlier], items[later]);
+    if !a.lengths_allow(b, threshold) || !accept(earlier, later) {
+        return;
+    }
+    let similarity = a.similarity(b);
+    if similarity < threshold {
+        return;
+    }
+    let better = match best[later] {
+        None => true,
+        Some(current) => {
+            similarity > current.similarity
+                || (similarity == current.similarity && earlier < current.other)
+        }
+    };
+    if better {
+        best[later] = Some(Match {
+            other: earlier,
+            similarity,
+        });
+    }
+}
+
+/// A fast stable hash of any text, for callers that key caches by content.
+pub fn content_hash(text: &str) -> u64 {
+    xxh3_64_with_seed(text.as_bytes(), SEED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "The Leaders reaffirmed their commitment to further strengthen the partnership between their countries, including by jointly expanding trade, investment and people-to-people ties, and by deepening cooperation on climate, health and critical technologies in the years ahead.";
+
+    fn facts(text: &str) -> ParagraphFacts {
+        ParagraphFacts::compute(text)
+    }
+
+    /// All pairs, compared exactly: the reference the index must agree with.
+    fn brute_force(items: &[&ParagraphFacts], threshold: f64) -> Vec<Option<usize>> {
+        (0..items.len())
+            .map(|later| {
+                let mut best: Option<(usize, f64)> = None;
+                for earlier in 0..later {
+                    let s = items[earlier].similarity(items[later]);
+                    if s >= threshold && best.is_none_or(|(_, b)| s > b) {
+                        best = Some((earlier, s));
+                    }
+                }
+                best.map(|(i, _)| i)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn identical_text_has_similarity_one_and_unrelated_text_near_zero() {
+        let a = facts(BASE);
+        assert_eq!(a.similarity(&facts(BASE)), 1.0);
+        let other = facts(
+            "Ministers discussed the humanitarian situation in the Sahel and called for unhindered access for aid workers across the region.",
+        );
+        assert!(a.similarity(&other) < 0.1, "{}", a.similarity(&other));
+    }
+
+    #[test]
+    fn case_quotes_and_apostrophes_do_not_change_shingles() {
+        let a = facts("The Union’s “shared” vision of co‑operation endures today");
+        let b = facts("the union's \"shared\" VISION of co-operation endures today");
+        assert_eq!(a.similarity(&b), 1.0);
+        assert_eq!(a.exact, b.exact);
+    }
+
+    #[test]
+    fn one_substituted_word_costs_two_shingles() {
+        let changed = BASE.replace("further", "also");
+        let a = facts(BASE);
+        let b = facts(&changed);
+        let n = a.shingles.len() as f64;
+        assert_eq!(a.similarity(&b), 2.0 * (n - 2.0) / (2.0 * n));
+        assert!(a.similarity(&b) > 0.9);
+        assert_ne!(a.exact, b.exact);
+    }
+
+    #[test]
+    fn repeated_shingles_count_as_often_as_they_occur() {
+        let once = facts("of the people of the world");
+        let twice = facts("of the people of the world of the");
+        // "of the" occurs twice vs three times: the third occurrence is not shared.
+        let shared = shared_count(&once.shingles, &twice.shingles);
+        assert_eq!(shared, once.shingles.len());
+        assert!(once.similarity(&twice) < 1.0);
+    }
+
+    #[test]
+    fn parallel_paragraphs_with_different_substance_stay_below_the_default() {
+        let a = facts(
+            "The Parties will deepen their cooperation in trade and energy over the coming year.",
+        );
+        let b = facts(
+            "The Parties will deepen their cooperation in health and education over the coming year.",
+        );
+        assert!(a.similarity(&b) < 0.8, "{}", a.similarity(&b));
+    }
+
+    #[test]
+    fn facts_depend_only_on_the_paragraph_text() {
+        let a = facts(BASE);
+        let b = facts(BASE);
+        assert_eq!(a.minhash, b.minhash);
+        assert_eq!(a.shingles, b.shingles);
+        assert_eq!(a.exact, b.exact);
+        // Fixed seed: the value is the same on every run and machine.
+        assert_eq!(content_hash("sherpa"), content_hash("sherpa"));
+    }
+
+    #[test]
+    fn sentences_are_recorded_with_relative_ranges_and_hashes() {
+        let text = "The U.S. and the U.N. agreed. The Parties will meet again soon.";
+        let f = facts(text);
+        assert_eq!(f.sentences.len(), 2);
+        assert_eq!(f.sentences[0].range.slice(text), "The U.S. and the U.N. agreed.");
+        assert_eq!(f.sentences[1].words, 6);
+        let again = facts("Preamble here. The parties will  meet again soon.");
+        assert_eq!(again.sentences[1].hash, f.sentences[1].hash);
+    }
+
+    #[test]
+    fn rows_per_band_follow_the_threshold() {
+        assert_eq!(rows_per_band(0.8), 4);
+        assert!(rows_per_band(0.6) < 4);
+        assert_eq!(rows_per_band(0.1), 1);
+    }
+
+    #[test]
+    fn index_finds_the_best_earlier_copy_and_respects_the_threshold() {
+        let texts = [
+            BASE.to_string(),
+            "Ministers discussed the humanitarian situation in the Sahel and called for unhindered access for aid workers across the whole region, now.".to_string(),
+            BASE.replace("further", "also"),
+            BASE.replace("jointly ", "").replace("critical", "emerging"),
+            "A short unrelated closing paragraph about the next meeting date.".to_string(),
+        ];
+        let all: Vec<ParagraphFacts> = texts.iter().map(|t| facts(t)).collect();
+        let items: Vec<&ParagraphFacts> = all.iter().collect();
+        let found = best_earlier_matches(&items, 0.8, |_, _| true);
+        assert_eq!(found[0], None);
+        assert_eq!(found[1], None);
+        assert_eq!(found[2].map(|m| m.other), Some(0));
+        // Closer to the original than to the other variant.
+        let third = found[3].expect("variant found");
+        assert_eq!(third.other, 0);
+        assert!(third.similarity >= 0.8 && third.similarity < 1.0);
+        assert_eq!(found[4], None);
+        // A threshold above every pair finds nothing; `accept` can veto pairs.
+        assert!(best_earlier_matches(&items, 0.99, |_, _| true)
+            .iter()
+            .all(Option::is_none));
+        let vetoed = best_earlier_matches(&items, 0.8, |earlier, _| earlier != 0);
+        assert_eq!(vetoed[2], None);
+        assert_eq!(vetoed[3].map(|m| m.other), Some(2));
+    }
+
+    #[test]
+    fn index_agrees_with_all_pairs_on_perturbed_paragraphs() {
+        // Deterministic perturbations of a few real-looking paragraphs: copies with 1-4 words
+        // changed must be found exactly as an all-pairs comparison finds them.
+        let bases = [
+            BASE,
+            "We call on all United Nations Member States, international organizations, the private sector, and civil society and academia to urgently support the emergency response to address humanitarian needs and to focus on building resilient and sustainable food systems.",
+            "Recalling its resolution 79/7 of 2 December 2024 and all its previous resolutions on the question, and taking note of the report of the Secretary-General on the implementation of those resolutions in the reporting period.",
+        ];
+        let replacements = ["also", "notably", "fully", "jointly", "regional", "global"];
+        let mut texts = Vec::new();
+        for (b, base) in bases.iter().enumerate() {
+            texts.push(base.to_string());
+            let words: Vec<&str> = base.split(' ').collect();
+            for variant in 0..6 {
+                let mut changed = words.clone();
+                for k in 0..=(variant % 4) {
+                    let at = (7 * (variant + 1) + 11 * k + b) % changed.len();
+                    changed[at] = replacements[(variant + k) % replacements.len()];
+                }
+                texts.push(changed.join(" "));
+            }
+        }
+        let all: Vec<ParagraphFacts> = texts.iter().map(|t| facts(t)).collect();
+        let items: Vec<&ParagraphFacts> = all.iter().collect();
+        for threshold in [0.6, 0.7, 0.8, 0.9] {
+            let fast: Vec<Option<usize>> = best_earlier_matches(&items, threshold, |_, _| true)
+                .into_iter()
+                .map(|m| m.map(|m| m.other))
+                .collect();
+            let reference = brute_force(&items, threshold);
+            assert!(reference.iter().any(Option::is_some), "no pair at {threshold}");
+            // Same paragraphs found; ties between equally similar copies may pick either.
+            for (i, (f, r)) in fast.iter().zip(&reference).enumerate() {
+                assert_eq!(f.is_some(), r.is_some(), "item {i} at {threshold}");
+                if let (Some(f), Some(r)) = (f, r) {
+                    let (sf, sr) = (items[*f].similarity(items[i]), items[*r].similarity(items[i]));
+                    assert_eq!(sf, sr, "item {i} at {threshold}");
+                }
+            }
+        }
+    }
+}
