@@ -10,6 +10,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::document::{Block, Document, DocumentKind};
 
 pub mod duplicate_paragraph;
+pub mod near_duplicate_paragraph;
 pub mod enumeration_gap;
 pub mod enumeration_punctuation;
 pub mod unagreed_text;
@@ -19,6 +20,7 @@ pub mod unbalanced_delimiter;
 /// Every rule sherpa knows, in the order `sherpa rules` lists them.
 pub static RULES: &[&RuleMeta] = &[
     &duplicate_paragraph::RULE,
+    &near_duplicate_paragraph::RULE,
     &unbalanced_delimiter::RULE,
     &unbalanced_correlative::RULE,
     &enumeration_gap::RULE,
