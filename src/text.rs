@@ -10,7 +10,8 @@ const ABBREVIATIONS: &[&str] = &[
     "Arts", "art", "para", "paras", "Para", "Paras", "e.g", "i.e", "cf", "viz", "vs", "Vol", "vol",
     "p", "pp", "Sec", "Ch", "Ch", "Fig", "Inc", "Ltd", "Co", "Corp", "Jan", "Feb", "Mar", "Apr",
     "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.N", "U.K", "E.U", "U.S.A",
-    "U.A.E", "a.m", "p.m", "approx", "Dept", "Ave", "Mt", "Ft", "Op",
+    "U.A.E", "a.m", "p.m", "approx", "Dept", "Ave", "Mt", "Ft", "Op", "vols", "Vols", "sect", "Sect",
+    "chap", "Chap", "Suppl", "suppl",
 ];
 
 pub fn is_word_char(c: char) -> bool {
@@ -186,23 +187,26 @@ fn ends_sentence(
     if token.is_empty() {
         return true;
     }
-    if ABBREVIATIONS.contains(&token) {
-        return false;
-    }
     let mut chars = token.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
         if c.is_uppercase() {
             return false; // an initial: "John F. Kennedy"
         }
     }
-    // Dotted acronyms such as "U.S.A" or "D.C" written with inner dots.
-    if token.len() <= 6
-        && token.contains('.')
-        && token.chars().all(|c| c == '.' || c.is_alphabetic())
-    {
-        return false;
-    }
-    true
+    // In compounds ("ASEAN-U.S. Summit", "U.K.-U.S. talks") the last part decides.
+    let last_part = token
+        .rsplit(['-', '–', '‑', '/'])
+        .next()
+        .unwrap_or(token);
+    !is_abbreviation(token) && !is_abbreviation(last_part)
+}
+
+fn is_abbreviation(token: &str) -> bool {
+    ABBREVIATIONS.contains(&token)
+        // Dotted acronyms such as "U.S.A" or "D.C" written with inner dots.
+        || (token.len() <= 6
+            && token.contains('.')
+            && token.chars().all(|c| c == '.' || c.is_alphabetic()))
 }
 
 fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
@@ -263,6 +267,24 @@ mod tests {
                 "See A/RES/80/1.",
                 "Done"
             ]
+        );
+    }
+
+    #[test]
+    fn sentences_do_not_break_after_compounds_and_un_citation_abbreviations() {
+        let text = "The ASEAN-U.S. Summit and the U.K.-U.S. Dialogue met. See A/79/1, chap. I, sect. III.C, vols. I–III, i.e. Annex. Next one.";
+        assert_eq!(
+            sentence_texts(text),
+            [
+                "The ASEAN-U.S. Summit and the U.K.-U.S. Dialogue met.",
+                "See A/79/1, chap. I, sect. III.C, vols. I–III, i.e. Annex.",
+                "Next one."
+            ]
+        );
+        // A compound whose last part is a word still ends its sentence.
+        assert_eq!(
+            sentence_texts("They met in Japan-Philippines. Next"),
+            ["They met in Japan-Philippines.", "Next"]
         );
     }
 
