@@ -10,6 +10,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::document::{Block, Document, DocumentKind};
 
 pub mod duplicate_paragraph;
+pub mod duplicate_sentence;
 pub mod near_duplicate_paragraph;
 pub mod enumeration_gap;
 pub mod enumeration_punctuation;
@@ -21,6 +22,7 @@ pub mod unbalanced_delimiter;
 pub static RULES: &[&RuleMeta] = &[
     &duplicate_paragraph::RULE,
     &near_duplicate_paragraph::RULE,
+    &duplicate_sentence::RULE,
     &unbalanced_delimiter::RULE,
     &unbalanced_correlative::RULE,
     &enumeration_gap::RULE,
