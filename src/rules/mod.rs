@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::document::{Block, Document, DocumentKind};
 
+pub mod cross_draft_duplicate;
 pub mod duplicate_paragraph;
 pub mod duplicate_sentence;
 pub mod near_duplicate_paragraph;
@@ -23,6 +24,7 @@ pub static RULES: &[&RuleMeta] = &[
     &duplicate_paragraph::RULE,
     &near_duplicate_paragraph::RULE,
     &duplicate_sentence::RULE,
+    &cross_draft_duplicate::RULE,
     &unbalanced_delimiter::RULE,
     &unbalanced_correlative::RULE,
     &enumeration_gap::RULE,

@@ -72,7 +72,7 @@ impl Default for Options {
     }
 }
 
-fn deserialize_threshold<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+pub(crate) fn deserialize_threshold<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     let value = f64::deserialize(d)?;
     if (0.0..=1.0).contains(&value) && value > 0.0 {
         Ok(value)
@@ -130,7 +130,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let percent = (pair.similarity * 100.0).floor();
         let message = format!(
             "{percent}% similar to the paragraph at line {line}; differs from it: {}",
-            describe_difference(text, other, block.span)
+            describe_difference(text, other, text, block.span)
         );
         out.push(
             Diagnostic::new(RULE.name, block.span, message)
@@ -153,19 +153,28 @@ const MAX_CHANGES_SHOWN: usize = 3;
 const MAX_PHRASE_WORDS: usize = 6;
 
 /// What `new` changes in `old`, word by word: `"further" → "also"; "jointly" removed`.
-pub fn describe_difference(text: &str, old: TextRange, new: TextRange) -> String {
-    let old_words: Vec<TextRange> = words(text, old).collect();
-    let new_words: Vec<TextRange> = words(text, new).collect();
-    let key = |r: &TextRange| crate::text::normalize(r.slice(text));
-    let old_keys: Vec<String> = old_words.iter().map(key).collect();
-    let new_keys: Vec<String> = new_words.iter().map(key).collect();
-    let phrase = |ranges: &[TextRange]| -> String {
-        let shown: Vec<&str> = if ranges.len() > MAX_PHRASE_WORDS {
-            let head = ranges[..3].iter().map(|r| r.slice(text));
-            let tail = ranges[ranges.len() - 2..].iter().map(|r| r.slice(text));
-            head.chain(std::iter::once("…")).chain(tail).collect()
+/// `old` and `new` are ranges of `old_text` and `new_text` (the same text within one draft).
+pub fn describe_difference(
+    old_text: &str,
+    old: TextRange,
+    new_text: &str,
+    new: TextRange,
+) -> String {
+    let old_words: Vec<&str> = words(old_text, old).map(|r| r.slice(old_text)).collect();
+    let new_words: Vec<&str> = words(new_text, new).map(|r| r.slice(new_text)).collect();
+    let old_keys: Vec<String> = old_words.iter().map(|w| crate::text::normalize(w)).collect();
+    let new_keys: Vec<String> = new_words.iter().map(|w| crate::text::normalize(w)).collect();
+    let phrase = |words: &[&str]| -> String {
+        let shown: Vec<&str> = if words.len() > MAX_PHRASE_WORDS {
+            let tail = &words[words.len() - 2..];
+            words[..3]
+                .iter()
+                .chain(std::iter::once(&"…"))
+                .chain(tail)
+                .copied()
+                .collect()
         } else {
-            ranges.iter().map(|r| r.slice(text)).collect()
+            words.to_vec()
         };
         format!("\"{}\"", shown.join(" "))
     };
@@ -241,6 +250,7 @@ mod tests {
         describe_difference(
             &text,
             TextRange::new(0, old.len()),
+            &text,
             TextRange::new(old.len() + 1, text.len()),
         )
     }
