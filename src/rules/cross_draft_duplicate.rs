@@ -202,10 +202,10 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
             there.path,
             there.doc.line_number(other_span.start)
         );
-        let elsewhere = if files > 2 {
-            format!(" (and {} other drafts)", files - 2)
-        } else {
-            String::new()
+        let elsewhere = match files {
+            0..=2 => String::new(),
+            3 => " (and 1 other draft)".to_string(),
+            _ => format!(" (and {} other drafts)", files - 2),
         };
         let message = if facts_of(item).exact == facts_of(first).exact {
             format!("Paragraph also appears in {place}{elsewhere}")
