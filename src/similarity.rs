@@ -52,7 +52,7 @@ pub struct SentenceFacts {
     pub hash: u64,
 }
 
-/// Everything the duplicate rules need to know about one paragraph, computed from its text alone.
+/// What the paragraph rules need to know about one paragraph, computed from its text alone.
 #[derive(Clone, Debug)]
 pub struct ParagraphFacts {
     pub words: u32,
@@ -64,51 +64,64 @@ pub struct ParagraphFacts {
     shingles: Box<[u32]>,
     /// One-permutation MinHash of the shingles, densified so every bin holds a value.
     minhash: Box<[u16; MINHASH_LEN]>,
-    pub sentences: Box<[SentenceFacts]>,
+}
+
+/// Buffers reused from paragraph to paragraph, so computing facts allocates only what it keeps.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    word: String,
+    shingles: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 impl ParagraphFacts {
     /// Facts of one paragraph, from its text (a block's slice of `Document::text()`).
     pub fn compute(text: &str) -> Self {
-        let mut buffer = String::new();
-        let mut word_hashes: Vec<u64> = Vec::with_capacity(text.len() / 5 + 1);
+        SCRATCH.with(|scratch| Self::compute_with(text, &mut scratch.borrow_mut()))
+    }
+
+    fn compute_with(text: &str, scratch: &mut Scratch) -> Self {
+        let Scratch {
+            text: normalized,
+            word,
+            shingles,
+        } = scratch;
+        shingles.clear();
+        let mut words_seen = 0u32;
+        let mut previous: Option<u64> = None;
         for range in words(text, TextRange::new(0, text.len())) {
-            word_hashes.push(word_hash(range.slice(text), &mut buffer));
+            let hash = word_hash(range.slice(text), word);
+            words_seen += 1;
+            if let Some(previous) = previous {
+                shingles.push(pair_hash(previous, hash));
+            }
+            previous = Some(hash);
         }
-        let mut shingles: Vec<u64> = if word_hashes.len() >= 2 {
-            word_hashes
-                .windows(2)
-                .map(|pair| pair_hash(pair[0], pair[1]))
-                .collect()
-        } else {
-            word_hashes.clone()
-        };
-        number_repeats(&mut shingles);
-        let minhash = one_permutation_minhash(&shingles);
-        let mut short: Vec<u32> = shingles.iter().map(|&h| h as u32).collect();
-        short.sort_unstable();
+        if words_seen == 1 {
+            shingles.extend(previous);
+        }
+        let renumbered = number_repeats(shingles);
+        let mut minhash = Box::new([0u16; MINHASH_LEN]);
+        one_permutation_minhash(shingles, &mut minhash);
+        // The high half keeps the sort order of the sorted hashes; only renumbered repeats
+        // need sorting again.
+        let mut short: Box<[u32]> = shingles.iter().map(|&h| (h >> 32) as u32).collect();
+        if renumbered {
+            short.sort_unstable();
+        }
 
-        normalize_into(text, &mut buffer);
-        let exact = xxh3_64_with_seed(buffer.as_bytes(), SEED);
-
-        let sentences = sentences(text, TextRange::new(0, text.len()))
-            .into_iter()
-            .map(|range| {
-                normalize_into(range.slice(text), &mut buffer);
-                SentenceFacts {
-                    range,
-                    words: words(text, range).count() as u32,
-                    hash: xxh3_64_with_seed(buffer.as_bytes(), SEED),
-                }
-            })
-            .collect();
+        normalize_into(text, normalized);
+        let exact = xxh3_64_with_seed(normalized.as_bytes(), SEED);
 
         Self {
-            words: word_hashes.len() as u32,
+            words: words_seen,
             exact,
-            shingles: short.into_boxed_slice(),
-            minhash: Box::new(minhash),
-            sentences,
+            shingles: short,
+            minhash,
         }
     }
 
@@ -130,19 +143,49 @@ impl ParagraphFacts {
         large == 0 || 2.0 * small as f64 >= threshold * (small + large) as f64
     }
 
-    fn band_key(&self, band: usize, rows: usize) -> u64 {
-        let mut packed = 0u64;
-        for &value in &self.minhash[band * rows..(band + 1) * rows] {
-            packed = (packed << 16) | u64::from(value);
-        }
-        xxh3_64_with_seed(&packed.to_le_bytes(), SEED ^ band as u64)
+    /// The share of MinHash values two paragraphs agree on: an estimate of the Jaccard
+    /// similarity of their shingle multisets.
+    fn estimated_jaccard(&self, other: &ParagraphFacts) -> f64 {
+        let agreeing = self
+            .minhash
+            .iter()
+            .zip(other.minhash.iter())
+            .filter(|(a, b)| a == b)
+            .count();
+        agreeing as f64 / MINHASH_LEN as f64
     }
+
+    /// The band's values packed (at most four 16-bit values: exact, no hashing needed).
+    fn band_key(&self, band: usize, rows: usize) -> u64 {
+        self.minhash[band * rows..(band + 1) * rows]
+            .iter()
+            .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
+    }
+}
+
+/// The sentences of one paragraph with their word counts and normalized hashes.
+pub fn sentence_facts(text: &str) -> Vec<SentenceFacts> {
+    let mut buffer = String::new();
+    sentences(text, TextRange::new(0, text.len()))
+        .into_iter()
+        .map(|range| {
+            normalize_into(range.slice(text), &mut buffer);
+            SentenceFacts {
+                range,
+                words: words(text, range).count() as u32,
+                hash: xxh3_64_with_seed(buffer.as_bytes(), SEED),
+            }
+        })
+        .collect()
 }
 
 /// A word's hash with case, apostrophe and hyphen style folded, without allocating for the
 /// common all-lowercase ASCII word.
 fn word_hash(word: &str, buffer: &mut String) -> u64 {
-    if word.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if word
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
         return xxh3_64_with_seed(word.as_bytes(), SEED);
     }
     buffer.clear();
@@ -164,19 +207,22 @@ fn pair_hash(first: u64, second: u64) -> u64 {
     xxh3_64_with_seed(&bytes, SEED)
 }
 
-/// Make the k-th repeat of a shingle a distinct value, so sets of values count repeats
-/// (multiset similarity with set machinery).
-fn number_repeats(shingles: &mut [u64]) {
+/// Sort, and make the k-th repeat of a shingle a distinct value, so sets of values count
+/// repeats (multiset similarity with set machinery). Returns whether any value was renumbered.
+fn number_repeats(shingles: &mut [u64]) -> bool {
     shingles.sort_unstable();
+    let mut renumbered = false;
     let mut run_start = 0;
     for i in 1..shingles.len() {
         if shingles[i] == shingles[run_start] {
             let repeat = (i - run_start) as u64;
             shingles[i] = pair_hash(shingles[run_start], repeat);
+            renumbered = true;
         } else {
             run_start = i;
         }
     }
+    renumbered
 }
 
 /// For empty bin `i`, the bins to borrow from, in order: the same fixed sequence for every
@@ -193,13 +239,13 @@ static PROBES: LazyLock<Box<[[u8; DENSIFY_PROBES]; MINHASH_LEN]>> = LazyLock::ne
     table
 });
 
-fn one_permutation_minhash(shingles: &[u64]) -> [u16; MINHASH_LEN] {
+fn one_permutation_minhash(shingles: &[u64], values: &mut [u16; MINHASH_LEN]) {
     const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
-    let mut values = [u16::MAX; MINHASH_LEN];
+    values.fill(u16::MAX);
     let mut filled = [false; MINHASH_LEN];
     for &h in shingles {
         let bin = (h >> (64 - BIN_BITS)) as usize;
-        // Bits below the bin number; the stored 32-bit shingle uses the low bits.
+        // The 16 bits below the bin number.
         let value = (h >> (48 - BIN_BITS)) as u16;
         if !filled[bin] || value < values[bin] {
             values[bin] = value;
@@ -207,14 +253,16 @@ fn one_permutation_minhash(shingles: &[u64]) -> [u16; MINHASH_LEN] {
         }
     }
     if shingles.is_empty() {
-        return [0; MINHASH_LEN];
+        values.fill(0);
+        return;
     }
-    let source = values;
+    let source = *values;
+    let probes = &*PROBES;
     for bin in 0..MINHASH_LEN {
         if filled[bin] {
             continue;
         }
-        let borrowed = PROBES[bin]
+        let borrowed = probes[bin]
             .iter()
             .map(|&p| p as usize)
             .find(|&p| filled[p])
@@ -226,7 +274,6 @@ fn one_permutation_minhash(shingles: &[u64]) -> [u16; MINHASH_LEN] {
             });
         values[bin] = source[borrowed];
     }
-    values
 }
 
 fn shared_count(a: &[u32], b: &[u32]) -> usize {
@@ -252,11 +299,25 @@ pub struct Match {
     pub similarity: f64,
 }
 
+/// How far below the threshold's Jaccard a MinHash estimate may fall before the exact
+/// comparison is skipped: four standard deviations of the estimate for a pair exactly at the
+/// threshold. A short paragraph fills fewer bins than [`MINHASH_LEN`] with independent values,
+/// so its estimate is noisier and the margin wider.
+fn estimate_margin(threshold: f64, a: &ParagraphFacts, b: &ParagraphFacts) -> f64 {
+    let samples = a.shingles.len().min(b.shingles.len()).clamp(1, MINHASH_LEN) as f64;
+    let j = jaccard(threshold);
+    4.0 * (j * (1.0 - j) / samples).sqrt()
+}
+
+/// Dice `t` over multisets is Jaccard `t / (2 - t)`, which MinHash bins agree on.
+fn jaccard(dice: f64) -> f64 {
+    (dice / (2.0 - dice)).clamp(0.0, 1.0)
+}
+
 /// Rows per band for a similarity threshold: as many as keep the chance of missing a pair at
 /// exactly the threshold under 0.5% (more rows means fewer chance candidates).
 pub fn rows_per_band(threshold: f64) -> usize {
-    // Dice t over multisets is Jaccard t / (2 - t), which MinHash bins agree on.
-    let jaccard = (threshold / (2.0 - threshold)).clamp(0.0, 1.0);
+    let jaccard = jaccard(threshold);
     (1..=4)
         .rev()
         .find(|&rows| {
@@ -281,33 +342,79 @@ pub fn best_earlier_matches(
     let mut budget: Vec<u16> = vec![COMPARISON_BUDGET; items.len()];
     let rows = rows_per_band(threshold);
     let bands = MINHASH_LEN / rows;
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(items.len());
+    let mut table = BandTable::new(items.len());
     for band in 0..bands {
-        keys.clear();
-        keys.extend(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, facts)| (facts.band_key(band, rows), index as u32)),
-        );
-        keys.sort_unstable();
-        for bucket in keys.chunk_by(|a, b| a.0 == b.0) {
-            for (position, &(_, later)) in bucket.iter().enumerate().skip(1) {
-                let later = later as usize;
-                let window = &bucket[position.saturating_sub(BUCKET_WINDOW)..position];
-                for &(_, earlier) in window {
-                    let earlier = earlier as usize;
-                    if budget[later] == 0 {
-                        break;
-                    }
-                    if consider(items, threshold, &accept, earlier, later, &mut best) {
-                        budget[later] -= 1;
-                    }
+        table.clear();
+        for (later, facts) in items.iter().enumerate() {
+            // Earlier paragraphs with the same band, most recent first.
+            let mut earlier = table.insert(facts.band_key(band, rows), later as u32);
+            let mut window = BUCKET_WINDOW;
+            while let Some(other) = earlier {
+                if window == 0 || budget[later] == 0 {
+                    break;
                 }
+                window -= 1;
+                if consider(items, threshold, &accept, other as usize, later, &mut best) {
+                    budget[later] -= 1;
+                }
+                earlier = table.older(other);
             }
         }
     }
     best
+}
+
+/// Buckets of one band: an open-addressing table from band key to the latest paragraph with
+/// it, and for each paragraph the previous one in its bucket. Cheaper than sorting every band.
+struct BandTable {
+    keys: Vec<u64>,
+    heads: Vec<u32>,
+    older: Vec<u32>,
+    mask: usize,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl BandTable {
+    fn new(items: usize) -> Self {
+        let capacity = (items * 2).next_power_of_two().max(16);
+        Self {
+            keys: vec![0; capacity],
+            heads: vec![NONE; capacity],
+            older: vec![NONE; items],
+            mask: capacity - 1,
+        }
+    }
+
+    fn clear(&mut self) {
+        self.heads.fill(NONE);
+    }
+
+    /// Adds `item` to the bucket of `key`; returns the previous latest member.
+    fn insert(&mut self, key: u64, item: u32) -> Option<u32> {
+        // Fibonacci hashing spreads the packed MinHash values over the table.
+        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask;
+        loop {
+            let head = self.heads[slot];
+            if head == NONE {
+                self.keys[slot] = key;
+                self.heads[slot] = item;
+                self.older[item as usize] = NONE;
+                return None;
+            }
+            if self.keys[slot] == key {
+                self.heads[slot] = item;
+                self.older[item as usize] = head;
+                return Some(head);
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    fn older(&self, item: u32) -> Option<u32> {
+        let older = self.older[item as usize];
+        (older != NONE).then_some(older)
+    }
 }
 
 fn consider(
@@ -326,6 +433,11 @@ fn consider(
     let (a, b) = (items[earlier], items[later]);
     if !a.lengths_allow(b, threshold) || !accept(earlier, later) {
         return false;
+    }
+    // Chance candidates (one band agreeing by luck) agree on few other bins: skip the exact
+    // comparison when the MinHash estimate is far below the threshold.
+    if a.estimated_jaccard(b) < jaccard(threshold) - estimate_margin(threshold, a, b) {
+        return true;
     }
     let similarity = a.similarity(b);
     if similarity < threshold {
@@ -442,12 +554,23 @@ mod tests {
     #[test]
     fn sentences_are_recorded_with_relative_ranges_and_hashes() {
         let text = "The U.S. and the U.N. agreed. The Parties will meet again soon.";
-        let f = facts(text);
-        assert_eq!(f.sentences.len(), 2);
-        assert_eq!(f.sentences[0].range.slice(text), "The U.S. and the U.N. agreed.");
-        assert_eq!(f.sentences[1].words, 6);
-        let again = facts("Preamble here. The parties will  meet again soon.");
-        assert_eq!(again.sentences[1].hash, f.sentences[1].hash);
+        let found = sentence_facts(text);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].range.slice(text), "The U.S. and the U.N. agreed.");
+        assert_eq!(found[1].words, 6);
+        let again = sentence_facts("Preamble here. The parties will  meet again soon.");
+        assert_eq!(again[1].hash, found[1].hash);
+    }
+
+    #[test]
+    fn reused_buffers_do_not_leak_between_paragraphs() {
+        let long = facts(BASE);
+        let _ = facts("Short one.");
+        let single = facts("Word");
+        assert_eq!(single.words, 1);
+        assert_eq!(single.shingles.len(), 1);
+        assert_eq!(facts(BASE).shingles, long.shingles);
+        assert_eq!(facts("").words, 0);
     }
 
     #[test]
@@ -478,9 +601,11 @@ mod tests {
         assert!(third.similarity >= 0.8 && third.similarity < 1.0);
         assert_eq!(found[4], None);
         // A threshold above every pair finds nothing; `accept` can veto pairs.
-        assert!(best_earlier_matches(&items, 0.99, |_, _| true)
-            .iter()
-            .all(Option::is_none));
+        assert!(
+            best_earlier_matches(&items, 0.99, |_, _| true)
+                .iter()
+                .all(Option::is_none)
+        );
         let vetoed = best_earlier_matches(&items, 0.8, |earlier, _| earlier != 0);
         assert_eq!(vetoed[2], None);
         assert_eq!(vetoed[3].map(|m| m.other), Some(2));
@@ -517,12 +642,18 @@ mod tests {
                 .map(|m| m.map(|m| m.other))
                 .collect();
             let reference = brute_force(&items, threshold);
-            assert!(reference.iter().any(Option::is_some), "no pair at {threshold}");
+            assert!(
+                reference.iter().any(Option::is_some),
+                "no pair at {threshold}"
+            );
             // Same paragraphs found; ties between equally similar copies may pick either.
             for (i, (f, r)) in fast.iter().zip(&reference).enumerate() {
                 assert_eq!(f.is_some(), r.is_some(), "item {i} at {threshold}");
                 if let (Some(f), Some(r)) = (f, r) {
-                    let (sf, sr) = (items[*f].similarity(items[i]), items[*r].similarity(items[i]));
+                    let (sf, sr) = (
+                        items[*f].similarity(items[i]),
+                        items[*r].similarity(items[i]),
+                    );
                     assert_eq!(sf, sr, "item {i} at {threshold}");
                 }
             }

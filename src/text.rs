@@ -10,8 +10,8 @@ const ABBREVIATIONS: &[&str] = &[
     "Arts", "art", "para", "paras", "Para", "Paras", "e.g", "i.e", "cf", "viz", "vs", "Vol", "vol",
     "p", "pp", "Sec", "Ch", "Ch", "Fig", "Inc", "Ltd", "Co", "Corp", "Jan", "Feb", "Mar", "Apr",
     "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.N", "U.K", "E.U", "U.S.A",
-    "U.A.E", "a.m", "p.m", "approx", "Dept", "Ave", "Mt", "Ft", "Op", "vols", "Vols", "sect", "Sect",
-    "chap", "Chap", "Suppl", "suppl",
+    "U.A.E", "a.m", "p.m", "approx", "Dept", "Ave", "Mt", "Ft", "Op", "vols", "Vols", "sect",
+    "Sect", "chap", "Chap", "Suppl", "suppl",
 ];
 
 pub fn is_word_char(c: char) -> bool {
@@ -41,36 +41,53 @@ pub struct Words<'a> {
 impl Iterator for Words<'_> {
     type Item = TextRange;
 
+    /// Byte-wise for ASCII (most of every draft), decoding only non-ASCII characters.
     fn next(&mut self) -> Option<TextRange> {
-        let slice = &self.text[self.pos..self.end];
-        let mut chars = slice.char_indices().peekable();
+        let bytes = self.text.as_bytes();
+        let mut i = self.pos;
         let start = loop {
-            let (i, c) = chars.next()?;
-            if is_word_char(c) {
-                break self.pos + i;
+            if i >= self.end {
+                self.pos = self.end;
+                return None;
             }
-        };
-        let mut end = self.end;
-        let mut pending_joiner: Option<usize> = None;
-        while let Some((i, c)) = chars.next() {
-            let at = self.pos + i;
+            let (c, len) = self.char_at(i);
             if is_word_char(c) {
-                pending_joiner = None;
+                break i;
+            }
+            i += len;
+        };
+        while i < self.end {
+            let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                i += 1;
                 continue;
             }
-            if pending_joiner.is_none() && is_inner_joiner(c) {
-                if let Some(&(_, next)) = chars.peek() {
-                    if is_word_char(next) {
-                        pending_joiner = Some(at);
-                        continue;
-                    }
-                }
+            let (c, len) = self.char_at(i);
+            if is_word_char(c) {
+                i += len;
+                continue;
             }
-            end = pending_joiner.unwrap_or(at);
+            // A joiner counts only between word characters: "Russia’s", "co-operation".
+            if is_inner_joiner(c) && i + len < self.end && is_word_char(self.char_at(i + len).0) {
+                i += len;
+                continue;
+            }
             break;
         }
-        self.pos = end;
-        Some(TextRange::new(start, end))
+        self.pos = i;
+        Some(TextRange::new(start, i))
+    }
+}
+
+impl Words<'_> {
+    fn char_at(&self, i: usize) -> (char, usize) {
+        let b = self.text.as_bytes()[i];
+        if b.is_ascii() {
+            (b as char, 1)
+        } else {
+            let c = self.text[i..].chars().next().expect("char boundary");
+            (c, c.len_utf8())
+        }
     }
 }
 
@@ -81,8 +98,25 @@ pub fn word_count(text: &str, span: TextRange) -> usize {
 /// Fold case, whitespace and quote style so copies that differ only in those compare equal.
 pub fn normalize_into(text: &str, out: &mut String) {
     out.clear();
+    out.reserve(text.len());
     let mut pending_space = false;
     for c in text.chars() {
+        if c.is_ascii() {
+            // Fast path: most of every draft is ASCII.
+            if c.is_whitespace() {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(match c {
+                '`' => '\'',
+                c => c.to_ascii_lowercase(),
+            });
+            continue;
+        }
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             continue;
@@ -92,10 +126,9 @@ pub fn normalize_into(text: &str, out: &mut String) {
             pending_space = false;
         }
         match c {
-            '“' | '”' | '„' | '‟' | '«' | '»' | '"' | '〝' | '〞' => out.push('"'),
-            '‘' | '’' | '‚' | '‛' | '‹' | '›' | '\'' | '`' => out.push('\''),
+            '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => out.push('"'),
+            '‘' | '’' | '‚' | '‛' | '‹' | '›' => out.push('\''),
             '‐' | '‑' | '‒' | '–' | '—' => out.push('-'),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
             c => out.extend(c.to_lowercase()),
         }
     }
@@ -194,10 +227,7 @@ fn ends_sentence(
         }
     }
     // In compounds ("ASEAN-U.S. Summit", "U.K.-U.S. talks") the last part decides.
-    let last_part = token
-        .rsplit(['-', '–', '‑', '/'])
-        .next()
-        .unwrap_or(token);
+    let last_part = token.rsplit(['-', '–', '‑', '/']).next().unwrap_or(token);
     !is_abbreviation(token) && !is_abbreviation(last_part)
 }
 

@@ -13,7 +13,8 @@ use serde_json::Value;
 use sherpa::rules::WorkspaceDoc;
 use sherpa::{Document, DocumentKind, Settings, lint_workspace};
 
-const FIRST: &str = "2022-05-19-chairs-statement-roadmap-for-global-food-security-call-to-action.txt";
+const FIRST: &str =
+    "2022-05-19-chairs-statement-roadmap-for-global-food-security-call-to-action.txt";
 const SECOND: &str =
     "2022-06-24-chairs-statement-roadmap-for-global-food-security-call-to-action-2.txt";
 
@@ -44,7 +45,12 @@ fn library_reports_the_later_release_against_the_earlier_one() {
     names.reverse();
     let docs: Vec<Document> = names
         .iter()
-        .map(|n| Document::new(std::fs::read_to_string(dir.join(n)).unwrap(), DocumentKind::Plain))
+        .map(|n| {
+            Document::new(
+                std::fs::read_to_string(dir.join(n)).unwrap(),
+                DocumentKind::Plain,
+            )
+        })
         .collect();
     let settings = Settings::default();
     let workspace: Vec<WorkspaceDoc<'_>> = names
@@ -59,7 +65,10 @@ fn library_reports_the_later_release_against_the_earlier_one() {
     let results = lint_workspace(&workspace);
     let mut found = Vec::new();
     for ((name, doc), diagnostics) in names.iter().zip(&docs).zip(&results) {
-        for d in diagnostics.iter().filter(|d| d.rule == "cross-draft-duplicate") {
+        for d in diagnostics
+            .iter()
+            .filter(|d| d.rule == "cross-draft-duplicate")
+        {
             let related = &d.related[0];
             assert_eq!(related.path.as_deref(), Some(FIRST));
             let first = &docs[names.iter().position(|n| n == FIRST).unwrap()];
@@ -133,7 +142,12 @@ fn binary_reports_cross_draft_copies_with_related_locations() {
     let others: Vec<(String, String)> = findings
         .iter()
         .filter(|f| f["rule"] != "cross-draft-duplicate")
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), file_name(&f["path"])))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                file_name(&f["path"]),
+            )
+        })
         .collect();
     assert_eq!(
         others,
@@ -144,7 +158,15 @@ fn binary_reports_cross_draft_copies_with_related_locations() {
     );
 
     let failing = sherpa()
-        .args(["check", "--select", "cross-draft-duplicate", "--fail-on", "info", "--color", "never"])
+        .args([
+            "check",
+            "--select",
+            "cross-draft-duplicate",
+            "--fail-on",
+            "info",
+            "--color",
+            "never",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -163,7 +185,13 @@ fn fixing_never_deletes_a_copy_because_of_another_file() {
     let dir = drafts();
     let before = std::fs::read(dir.path().join(SECOND)).unwrap();
     sherpa()
-        .args(["check", "--fix", "--unsafe-fixes", "--select", "cross-draft-duplicate"])
+        .args([
+            "check",
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "cross-draft-duplicate",
+        ])
         .arg(dir.path())
         .assert()
         .code(0);
@@ -181,7 +209,13 @@ fn configured_allow_patterns_and_max_files_silence_boilerplate() {
     )
     .unwrap();
     let output = sherpa()
-        .args(["check", "--format", "json", "--select", "cross-draft-duplicate"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "cross-draft-duplicate",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -192,7 +226,9 @@ fn configured_allow_patterns_and_max_files_silence_boilerplate() {
         .enumerate()
         .filter(|(i, line)| {
             expected_lines().contains(&(i + 1))
-                && line.to_lowercase().contains("roadmap for global food security")
+                && line
+                    .to_lowercase()
+                    .contains("roadmap for global food security")
         })
         .count();
     assert!(mentioning > 0);
@@ -201,13 +237,23 @@ fn configured_allow_patterns_and_max_files_silence_boilerplate() {
     // Two copies are more than one file allows.
     std::fs::write(&config, "[rules.cross-draft-duplicate]\nmax-files = 1\n").unwrap();
     let output = sherpa()
-        .args(["check", "--format", "json", "--select", "cross-draft-duplicate"])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--select",
+            "cross-draft-duplicate",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
     assert!(json_findings(&output.stdout).is_empty());
 
-    std::fs::write(&config, "[rules.cross-draft-duplicate]\nallow = [\"(unclosed\"]\n").unwrap();
+    std::fs::write(
+        &config,
+        "[rules.cross-draft-duplicate]\nallow = [\"(unclosed\"]\n",
+    )
+    .unwrap();
     let output = sherpa()
         .args(["check", "--select", "cross-draft-duplicate"])
         .arg(dir.path())

@@ -55,9 +55,7 @@ fn plain_words(paragraph: &str) -> usize {
     paragraph
         .split(' ')
         .filter(|t| {
-            t.len() > 3
-                && t.chars().all(|c| c.is_ascii_lowercase())
-                && !REPLACEMENTS.contains(t)
+            t.len() > 3 && t.chars().all(|c| c.is_ascii_lowercase()) && !REPLACEMENTS.contains(t)
         })
         .count()
 }
@@ -105,9 +103,15 @@ fn planted_near_copy_is_found_on_the_right_lines_in_every_corpus_file() {
         let name = path.display();
         let new: Vec<&Diagnostic> = after
             .iter()
-            .filter(|d| d.rule == "near-duplicate-paragraph" && doc.line_number(d.span.start) == line)
+            .filter(|d| {
+                d.rule == "near-duplicate-paragraph" && doc.line_number(d.span.start) == line
+            })
             .collect();
-        assert_eq!(new.len(), 1, "{name}: no finding at line {line}: {after:#?}");
+        assert_eq!(
+            new.len(),
+            1,
+            "{name}: no finding at line {line}: {after:#?}"
+        );
         assert_eq!(
             doc.line_number(new[0].related[0].span.start),
             line_index + 1,
@@ -117,13 +121,20 @@ fn planted_near_copy_is_found_on_the_right_lines_in_every_corpus_file() {
             assert!(new[0].message.contains(word), "{name}: {}", new[0].message);
         }
         // One accident, one finding: the other rules say nothing new about it.
-        for rule in ["duplicate-paragraph", "duplicate-sentence", "near-duplicate-paragraph"] {
+        for rule in [
+            "duplicate-paragraph",
+            "duplicate-sentence",
+            "near-duplicate-paragraph",
+        ] {
             let expected = count(&before, rule) + usize::from(rule == "near-duplicate-paragraph");
             assert_eq!(count(&after, rule), expected, "{name}: {rule}");
         }
         tested += 1;
     }
-    eprintln!("near copy planted in {tested} of {} corpus files", files.len());
+    eprintln!(
+        "near copy planted in {tested} of {} corpus files",
+        files.len()
+    );
     assert!(tested > files.len() * 9 / 10, "only {tested} files tested");
 }
 
@@ -180,7 +191,12 @@ fn planted_copies_are_removed_by_fixing_and_the_original_comes_back() {
         }
         let planted = planted.replacen(lines[last], &host, 1);
         let (doc, found) = findings(&planted);
-        assert_eq!(count(&found, "near-duplicate-paragraph"), 1, "{}", path.display());
+        assert_eq!(
+            count(&found, "near-duplicate-paragraph"),
+            1,
+            "{}",
+            path.display()
+        );
         let sentence_findings: Vec<&Diagnostic> = found
             .iter()
             .filter(|d| d.rule == "duplicate-sentence")
@@ -203,7 +219,10 @@ fn planted_copies_are_removed_by_fixing_and_the_original_comes_back() {
         assert_eq!(outcome.text, text, "{}", path.display());
         tested += 1;
     }
-    eprintln!("copies planted and fixed away in {tested} of {} corpus files", files.len());
+    eprintln!(
+        "copies planted and fixed away in {tested} of {} corpus files",
+        files.len()
+    );
     assert!(tested >= 100, "only {tested} files tested");
 }
 
@@ -219,20 +238,75 @@ const TRUE_REPEATS: &[(&str, &str, usize, usize)] = &[
         1,
     ),
     // Resolution title restated as the annex title or the operative paragraph adopting it.
-    ("duplicate-sentence", "un-ga-resolutions-80/A_RES_80_001.txt", 29, 11),
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_005.txt", 21, 11),
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_009.txt", 15, 11),
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_009.txt", 19, 11),
-    ("duplicate-sentence", "un-ga-resolutions-80/A_RES_80_030.txt", 23, 11),
+    (
+        "duplicate-sentence",
+        "un-ga-resolutions-80/A_RES_80_001.txt",
+        29,
+        11,
+    ),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_005.txt",
+        21,
+        11,
+    ),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_009.txt",
+        15,
+        11,
+    ),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_009.txt",
+        19,
+        11,
+    ),
+    (
+        "duplicate-sentence",
+        "un-ga-resolutions-80/A_RES_80_030.txt",
+        23,
+        11,
+    ),
     // Preamble restated in an operative paragraph ("Convinced that …" / "Reiterates its
     // conviction that …").
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_013.txt", 33, 25),
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_022.txt", 49, 39),
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_038.txt", 73, 27),
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_044.txt", 67, 37),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_013.txt",
+        33,
+        25,
+    ),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_022.txt",
+        49,
+        39,
+    ),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_038.txt",
+        73,
+        27,
+    ),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_044.txt",
+        67,
+        37,
+    ),
     // The same footnote citation twice.
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_039.txt", 173, 159),
-    ("near-duplicate-paragraph", "un-ga-resolutions-80/A_RES_80_048.txt", 113, 93),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_039.txt",
+        173,
+        159,
+    ),
+    (
+        "near-duplicate-paragraph",
+        "un-ga-resolutions-80/A_RES_80_048.txt",
+        113,
+        93,
+    ),
     // A sentence published twice in a row, and a sentence of the fact sheet repeated in the
     // working-group annex.
     (
@@ -256,7 +330,11 @@ fn clean_corpus_files_report_only_text_that_truly_repeats() {
     };
     let mut reported = Vec::new();
     for path in common::corpus_files() {
-        let relative = path.strip_prefix(&dir).unwrap().to_string_lossy().to_string();
+        let relative = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         if relative.starts_with("seed/") {
             continue; // the seed draft is a real accident, checked on its own below
         }
@@ -341,7 +419,10 @@ fn repeated_sentence_in_a_published_communique_is_reported() {
         .collect();
     // The published communiqué repeats this sentence in consecutive paragraphs.
     assert_eq!(lines, [(141, 139)]);
-    let sentence = found.iter().find(|d| d.rule == "duplicate-sentence").unwrap();
+    let sentence = found
+        .iter()
+        .find(|d| d.rule == "duplicate-sentence")
+        .unwrap();
     assert_eq!(
         sentence.span.slice(&text),
         "To be credible, ambitions need to be supported by tangible actions in all sectors of our economies and societies."

@@ -197,11 +197,7 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
         }
         let there = &docs[first.doc];
         let other_span = there.doc.blocks()[first.block].span;
-        let place = format!(
-            "{}:{}",
-            there.path,
-            there.doc.line_number(other_span.start)
-        );
+        let place = format!("{}:{}", there.path, there.doc.line_number(other_span.start));
         let elsewhere = match files {
             0..=2 => String::new(),
             3 => " (and 1 other draft)".to_string(),
@@ -352,8 +348,8 @@ mod tests {
                 "Paragraph also appears in a.txt:3 (and 3 other drafts)".to_string()
             )
         );
-        let more = Settings::from_toml("[rules.cross-draft-duplicate]\nmax-files = 6\n", None)
-            .unwrap();
+        let more =
+            Settings::from_toml("[rules.cross-draft-duplicate]\nmax-files = 6\n", None).unwrap();
         assert_eq!(run(&files, &more).len(), 5);
     }
 
@@ -379,7 +375,10 @@ mod tests {
     fn copies_inside_one_draft_and_short_paragraphs_are_not_cross_draft_findings() {
         let files = [
             ("a.txt", draft(&[SHARED, "Short shared line here.", SHARED])),
-            ("b.txt", draft(&["Short shared line here.", "Nothing else."])),
+            (
+                "b.txt",
+                draft(&["Short shared line here.", "Nothing else."]),
+            ),
         ];
         assert!(run(&files, &Settings::default()).is_empty());
     }

@@ -72,7 +72,9 @@ impl Default for Options {
     }
 }
 
-pub(crate) fn deserialize_threshold<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+pub(crate) fn deserialize_threshold<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<f64, D::Error> {
     let value = f64::deserialize(d)?;
     if (0.0..=1.0).contains(&value) && value > 0.0 {
         Ok(value)
@@ -162,8 +164,14 @@ pub fn describe_difference(
 ) -> String {
     let old_words: Vec<&str> = words(old_text, old).map(|r| r.slice(old_text)).collect();
     let new_words: Vec<&str> = words(new_text, new).map(|r| r.slice(new_text)).collect();
-    let old_keys: Vec<String> = old_words.iter().map(|w| crate::text::normalize(w)).collect();
-    let new_keys: Vec<String> = new_words.iter().map(|w| crate::text::normalize(w)).collect();
+    let old_keys: Vec<String> = old_words
+        .iter()
+        .map(|w| crate::text::normalize(w))
+        .collect();
+    let new_keys: Vec<String> = new_words
+        .iter()
+        .map(|w| crate::text::normalize(w))
+        .collect();
     let phrase = |words: &[&str]| -> String {
         let shown: Vec<&str> = if words.len() > MAX_PHRASE_WORDS {
             let tail = &words[words.len() - 2..];
@@ -262,7 +270,10 @@ mod tests {
             "\"further\" → \"also\"; \"jointly\" removed"
         );
         assert_eq!(
-            diff_of("We strongly support the plan today", "We support the plan fully today"),
+            diff_of(
+                "We strongly support the plan today",
+                "We support the plan fully today"
+            ),
             "\"strongly\" removed; \"fully\" added"
         );
         assert_eq!(
@@ -330,8 +341,9 @@ mod tests {
 
     #[test]
     fn invalid_threshold_is_a_configuration_error() {
-        let error = Settings::from_toml("[rules.near-duplicate-paragraph]\nthreshold = 1.5\n", None)
-            .unwrap_err();
+        let error =
+            Settings::from_toml("[rules.near-duplicate-paragraph]\nthreshold = 1.5\n", None)
+                .unwrap_err();
         assert!(error.to_string().contains("threshold"), "{error}");
         assert_eq!(error.line, Some(1));
     }
@@ -385,7 +397,10 @@ mod tests {
         };
         let (replaced, applied) = apply_fixes(&source, &[only_replace], Applicability::Unsafe);
         assert_eq!(applied, 1);
-        assert_eq!(replaced, format!("{}\n\n{OTHER}\n\n{}\n", variant(), variant()));
+        assert_eq!(
+            replaced,
+            format!("{}\n\n{OTHER}\n\n{}\n", variant(), variant())
+        );
         // Now an exact copy: duplicate-paragraph's safe fix finishes the job.
         let outcome = fix_document(
             &replaced,
