@@ -373,7 +373,14 @@ fn junit_has_one_testcase_per_file_and_one_failure_per_finding() {
     let xml = &out.stdout;
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     assert_eq!(xml.matches("<testcase ").count(), paths.len());
-    assert_eq!(xml.matches("<failure ").count(), findings.len());
+    // One failure per finding at or above the default --fail-on (warning); info findings,
+    // such as the copies shared by the two Cuba statements, are listed without failing.
+    let failing = findings
+        .iter()
+        .filter(|f| f["severity"] == "warning" || f["severity"] == "error")
+        .count();
+    assert!(failing < findings.len());
+    assert_eq!(xml.matches("<failure ").count(), failing);
     for path in &paths {
         assert!(
             xml.contains(&format!("<testcase name=\"{path}\"")),

@@ -12,8 +12,9 @@ declare_rule! {
     /// ## What it does
     /// Finds a sentence of at least `min-words` words (default 8) that appears verbatim (case,
     /// spacing and quote style folded) in another paragraph of the same draft. Paragraphs that
-    /// `duplicate-paragraph` or `near-duplicate-paragraph` already report as copies are skipped,
-    /// so one accident gives one finding. Sentences are split with the abbreviations of
+    /// are copies of another (the findings of `duplicate-paragraph` and
+    /// `near-duplicate-paragraph`) are skipped, so one accident gives one finding; they stay
+    /// skipped when those rules are turned off. Sentences are split with the abbreviations of
     /// communiqués in mind: "U.S.", "U.N.", "Mr.", "No.", "e.g.", "i.e.", "Art.", "para." do not
     /// end a sentence.
     ///
@@ -58,32 +59,28 @@ impl Default for Options {
     }
 }
 
-/// Blocks whose findings belong to the paragraph rules (when those run): later exact copies and
-/// later near-duplicates.
-fn reported_paragraphs(ctx: &Context<'_>) -> Vec<bool> {
+/// Blocks that are later copies of another paragraph (exact, or near in the sense of
+/// `near-duplicate-paragraph`, with that rule's options): their sentences belong to that one
+/// accident, whether or not the paragraph rules run, so they are never reported sentence by
+/// sentence. Turning `duplicate-paragraph` off for a folder silences the accident, not half of it.
+fn copied_paragraphs(ctx: &Context<'_>) -> Vec<bool> {
     let doc = ctx.doc;
-    let facts = doc.paragraph_facts();
-    let mut reported = vec![false; facts.len()];
     let settings = ctx.settings;
-    if settings.is_enabled(&duplicate_paragraph::RULE) {
-        let min_words = settings
-            .options::<duplicate_paragraph::Options>(&duplicate_paragraph::RULE)
-            .min_words;
-        for (index, copy) in near_duplicate_paragraph::later_exact_copies(facts)
-            .into_iter()
-            .enumerate()
-        {
-            reported[index] |= copy && facts[index].words as usize >= min_words;
-        }
+    let facts = doc.paragraph_facts();
+    let min_words = settings
+        .options::<duplicate_paragraph::Options>(&duplicate_paragraph::RULE)
+        .min_words;
+    let mut copied: Vec<bool> = near_duplicate_paragraph::later_exact_copies(facts)
+        .into_iter()
+        .zip(facts)
+        .map(|(copy, f)| copy && f.words as usize >= min_words)
+        .collect();
+    let options =
+        settings.options::<near_duplicate_paragraph::Options>(&near_duplicate_paragraph::RULE);
+    for pair in near_duplicate_paragraph::find(doc, options) {
+        copied[pair.later] = true;
     }
-    if settings.is_enabled(&near_duplicate_paragraph::RULE) {
-        let options =
-            settings.options::<near_duplicate_paragraph::Options>(&near_duplicate_paragraph::RULE);
-        for pair in near_duplicate_paragraph::find(doc, options) {
-            reported[pair.later] = true;
-        }
-    }
-    reported
+    copied
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
@@ -91,7 +88,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
     let blocks = doc.blocks();
     let facts = doc.paragraph_facts();
-    let skipped = reported_paragraphs(ctx);
+    let skipped = copied_paragraphs(ctx);
     // First occurrence of each sentence: (block, absolute range). Hash collisions are checked
     // by comparing the normalized text.
     let mut first: HashMap<u64, Vec<(usize, TextRange)>> = HashMap::new();
@@ -228,14 +225,17 @@ mod tests {
         let near = para.replace("meet in May again", "meet in June again");
         let source = format!("{para}\n\n{para}\n\nA different paragraph entirely.\n\n{near}\n");
         assert!(findings(&source, &Settings::default()).is_empty());
-        // With the paragraph rules off, the repeats are this rule's to report.
+        // Turning the paragraph rules off silences the accident; it does not move it here.
         let off = Settings::from_toml(
             "[rules.duplicate-paragraph]\nseverity = \"off\"\n[rules.near-duplicate-paragraph]\nseverity = \"off\"\n",
             None,
         )
         .unwrap();
-        let lines: Vec<usize> = findings(&source, &off).iter().map(|f| f.0).collect();
-        assert_eq!(lines, [3, 7]);
+        assert!(findings(&source, &off).is_empty());
+        // A paragraph that is not a copy still gets its repeated sentence reported.
+        let own = format!("{source}\nSomething new is said here first. {REPEATED}\n");
+        let lines: Vec<usize> = findings(&own, &off).iter().map(|f| f.0).collect();
+        assert_eq!(lines, [9]);
     }
 
     #[test]
