@@ -425,10 +425,10 @@ fn consider(
     later: usize,
     best: &mut [Option<Match>],
 ) -> bool {
-    if let Some(current) = best[later] {
-        if current.other == earlier || (current.similarity == 1.0 && current.other < earlier) {
-            return false;
-        }
+    if let Some(current) = best[later]
+        && (current.other == earlier || (current.similarity == 1.0 && current.other < earlier))
+    {
+        return false;
     }
     let (a, b) = (items[earlier], items[later]);
     if !a.lengths_allow(b, threshold) || !accept(earlier, later) {

@@ -29,7 +29,7 @@ declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// annex-b.md:7  We reaffirm our commitment to the 2030 Agenda for Sustainable Development.
+    /// annex-b.md:7  We reaffirm our commitment to the 2030 Agenda for Sustainable Development and its Goals.
     ///               ^ Paragraph also appears in annex-a.md:12
     /// ```
     ///

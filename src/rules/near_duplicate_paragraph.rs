@@ -29,10 +29,14 @@ declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// 14  The Parties will further strengthen jointly their cooperation in the UN bodies and structures.
+    /// 14  The Parties will further strengthen jointly their coordination in the UN bodies and
+    ///     structures, and will continue cooperation to strengthen the international nuclear
+    ///     non-proliferation regime.
     /// ...
-    /// 31  The Parties will also strengthen their cooperation in the UN bodies and structures.
-    ///     ^ 83% similar to the paragraph at line 14; differs from it: "further" → "also"; "jointly" removed
+    /// 31  The Parties will also strengthen their coordination in the UN bodies and structures,
+    ///     and will continue cooperation to strengthen the international nuclear
+    ///     non-proliferation regime.
+    ///     ^ 85% similar to the paragraph at line 14; differs from it: "further" → "also"; "jointly" removed
     /// ```
     ///
     /// ## Fix safety
@@ -297,6 +301,7 @@ mod tests {
         );
     }
 
+    /// The documentation's example, word for word.
     #[test]
     fn later_copy_is_reported_with_similarity_diff_and_related_span() {
         let source = format!("{PARA}\n\n{OTHER}\n\n{}\n", variant());
