@@ -342,30 +342,82 @@ pub fn best_earlier_matches(
     let mut budget: Vec<u16> = vec![COMPARISON_BUDGET; items.len()];
     let rows = rows_per_band(threshold);
     let bands = MINHASH_LEN / rows;
-    let mut table = BandTable::new(items.len());
+    // Each band's keys are first split by their top bits into partitions of a few thousand
+    // paragraphs (a counting sort, so each partition keeps paragraph order), and each partition
+    // gets a hash table that stays in cache: one table for a million paragraphs would not.
+    let partition_bits = (items.len() / PARTITION_SIZE)
+        .next_power_of_two()
+        .trailing_zeros();
+    let partitions = 1usize << partition_bits;
+    let partition_of = |key: u64| {
+        if partition_bits == 0 {
+            0
+        } else {
+            (mix(key) >> (64 - partition_bits)) as usize
+        }
+    };
+    let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(items.len());
+    let mut partitioned: Vec<(u64, u32)> = vec![(0, 0); items.len()];
+    let mut starts = vec![0usize; partitions + 1];
+    let mut table = BandTable::default();
     for band in 0..bands {
-        table.clear();
-        for (later, facts) in items.iter().enumerate() {
-            // Earlier paragraphs with the same band, most recent first.
-            let mut earlier = table.insert(facts.band_key(band, rows), later as u32);
-            let mut window = BUCKET_WINDOW;
-            while let Some(other) = earlier {
-                if window == 0 || budget[later] == 0 {
-                    break;
+        keyed.clear();
+        keyed.extend(
+            items
+                .iter()
+                .enumerate()
+                .map(|(index, facts)| (facts.band_key(band, rows), index as u32)),
+        );
+        starts.fill(0);
+        for &(key, _) in &keyed {
+            starts[partition_of(key) + 1] += 1;
+        }
+        for p in 0..partitions {
+            starts[p + 1] += starts[p];
+        }
+        let mut next = starts.clone();
+        for &(key, index) in &keyed {
+            let p = partition_of(key);
+            partitioned[next[p]] = (key, index);
+            next[p] += 1;
+        }
+        for p in 0..partitions {
+            let members = &partitioned[starts[p]..starts[p + 1]];
+            table.reset(members.len());
+            for (position, &(key, later)) in members.iter().enumerate() {
+                let later = later as usize;
+                // Earlier paragraphs with the same band, most recent first.
+                let mut earlier = table.insert(key, position as u32);
+                let mut window = BUCKET_WINDOW;
+                while let Some(other) = earlier {
+                    if window == 0 || budget[later] == 0 {
+                        break;
+                    }
+                    window -= 1;
+                    let other_index = members[other as usize].1 as usize;
+                    if consider(items, threshold, &accept, other_index, later, &mut best) {
+                        budget[later] -= 1;
+                    }
+                    earlier = table.older(other);
                 }
-                window -= 1;
-                if consider(items, threshold, &accept, other as usize, later, &mut best) {
-                    budget[later] -= 1;
-                }
-                earlier = table.older(other);
             }
         }
     }
     best
 }
 
-/// Buckets of one band: an open-addressing table from band key to the latest paragraph with
-/// it, and for each paragraph the previous one in its bucket. Cheaper than sorting every band.
+/// Paragraphs per partition of a band: small enough for its hash table to stay in cache.
+const PARTITION_SIZE: usize = 2048;
+
+/// Fibonacci hashing: spreads packed MinHash values over table slots and partitions.
+fn mix(key: u64) -> u64 {
+    key.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Buckets of one partition of a band: an open-addressing table from band key to the latest
+/// member with it, and for each member the previous one in its bucket (positions within the
+/// partition).
+#[derive(Default)]
 struct BandTable {
     keys: Vec<u64>,
     heads: Vec<u32>,
@@ -376,24 +428,24 @@ struct BandTable {
 const NONE: u32 = u32::MAX;
 
 impl BandTable {
-    fn new(items: usize) -> Self {
-        let capacity = (items * 2).next_power_of_two().max(16);
-        Self {
-            keys: vec![0; capacity],
-            heads: vec![NONE; capacity],
-            older: vec![NONE; items],
-            mask: capacity - 1,
+    /// Empties the table and sizes it for `members` (buffers only grow).
+    fn reset(&mut self, members: usize) {
+        let capacity = (members * 2).next_power_of_two().max(16);
+        if self.keys.len() < capacity {
+            self.keys.resize(capacity, 0);
+            self.heads.resize(capacity, NONE);
         }
+        if self.older.len() < members {
+            self.older.resize(members, NONE);
+        }
+        self.heads[..capacity].fill(NONE);
+        self.mask = capacity - 1;
     }
 
-    fn clear(&mut self) {
-        self.heads.fill(NONE);
-    }
-
-    /// Adds `item` to the bucket of `key`; returns the previous latest member.
+    /// Adds member `item` to the bucket of `key`; returns the previous latest member.
     fn insert(&mut self, key: u64, item: u32) -> Option<u32> {
-        // Fibonacci hashing spreads the packed MinHash values over the table.
-        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask;
+        // Bits below the partition bits, which are the same for every key here.
+        let mut slot = (mix(key) >> 24) as usize & self.mask;
         loop {
             let head = self.heads[slot];
             if head == NONE {
@@ -607,6 +659,49 @@ mod tests {
         let vetoed = best_earlier_matches(&items, 0.8, |earlier, _| earlier != 0);
         assert_eq!(vetoed[2], None);
         assert_eq!(vetoed[3].map(|m| m.other), Some(2));
+    }
+
+    #[test]
+    fn planted_copies_are_found_among_thousands_of_paragraphs() {
+        // Enough paragraphs for the band tables to be partitioned.
+        let mut state = 42u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let vocabulary: Vec<String> = (0..800).map(|i| format!("w{i}")).collect();
+        let mut texts: Vec<String> = (0..6000)
+            .map(|_| {
+                let len = 15 + next(40);
+                (0..len)
+                    .map(|_| vocabulary[next(800)].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let mut planted = Vec::new();
+        for k in 0..60 {
+            let source = next(texts.len());
+            let mut words: Vec<String> = texts[source].split(' ').map(str::to_string).collect();
+            let at = next(words.len());
+            words[at] = format!("changed{k}");
+            planted.push((source, texts.len()));
+            texts.push(words.join(" "));
+        }
+        let all: Vec<ParagraphFacts> = texts.iter().map(|t| facts(t)).collect();
+        let items: Vec<&ParagraphFacts> = all.iter().collect();
+        assert!(items.len() > 2 * PARTITION_SIZE);
+        let found = best_earlier_matches(&items, 0.8, |_, _| true);
+        for (source, copy) in planted {
+            let m = found[copy].unwrap_or_else(|| panic!("copy {copy} of {source} missed"));
+            assert!(
+                items[m.other].similarity(items[copy]) >= items[source].similarity(items[copy])
+            );
+        }
+        // Random paragraphs are not near copies of each other.
+        assert_eq!(found.iter().filter(|m| m.is_some()).count(), 60);
     }
 
     #[test]
