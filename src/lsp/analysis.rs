@@ -195,7 +195,17 @@ pub fn refresh_cross(state: &State) -> Vec<Uri> {
             .map(|d| d.uri.clone())
             .collect();
         for uri in unlinted {
-            ensure_linted(state, &uri);
+            // A draft whose own lint fails takes no part in the pass; the others' cross-draft
+            // findings are still computed and published.
+            let linted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ensure_linted(state, &uri);
+            }));
+            if linted.is_err() {
+                tracing::error!(
+                    draft = uri.as_str(),
+                    "linting failed before the cross-draft pass; draft left out of it"
+                );
+            }
         }
     }
     let entries: Vec<Arc<Linted>> = {
