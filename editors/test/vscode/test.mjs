@@ -1,0 +1,331 @@
+// Real-editor test: VS Code (code-server) + the packaged sherpa extension + `sherpa lsp`,
+// driven through headless Chromium with playwright-core. Run by editors/test/run-all.sh.
+//
+// Environment (set by the driver):
+//   CODE_SERVER          the code-server program
+//   SHERPA_VSIX          the packaged extension
+//   SHERPA_TEST_DRAFT    a copy of tests/fixtures/seed.txt in a scratch folder (the workspace)
+//   SHERPA_TEST_CLI      JSON: `sherpa check --format json` of the same draft
+//   SHERPA_TEST_EXPECT   JSON: the expected findings {rule, line, column} and the quick fix
+//   SHERPA_TEST_REPORT   where to write the report
+//   SHERPA_TEST_WORK     scratch folder for code-server's data
+//   SHERPA_ARTIFACTS     screenshots go here
+//   CHROMIUM             default /usr/bin/chromium
+// `sherpa` is found on PATH by the extension. The test first points `sherpa.path` at a missing
+// file and expects the extension's explanation, then clears the setting, which restarts the
+// server from PATH.
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+const started = Date.now();
+const seconds = () => ((Date.now() - started) / 1000).toFixed(2);
+const report = [];
+let failures = 0;
+const log = (line) => {
+  report.push(line);
+  console.log(line);
+};
+function check(ok, what, detail) {
+  if (ok) {
+    log(`ok - ${what}`);
+  } else {
+    failures += 1;
+    log(`not ok - ${what}${detail ? `\n    ${String(detail).replaceAll("\n", "\n    ")}` : ""}`);
+  }
+  return ok;
+}
+
+const draft = env("SHERPA_TEST_DRAFT");
+const workspace = path.dirname(draft);
+const work = env("SHERPA_TEST_WORK");
+const artifacts = env("SHERPA_ARTIFACTS");
+const codeServer = env("CODE_SERVER");
+const expect = JSON.parse(fs.readFileSync(env("SHERPA_TEST_EXPECT"), "utf8"));
+const cli = JSON.parse(fs.readFileSync(env("SHERPA_TEST_CLI"), "utf8"));
+const original = fs.readFileSync(draft, "utf8");
+const dataDir = path.join(work, "data");
+const extensionsDir = path.join(work, "extensions");
+const settingsFile = path.join(dataDir, "User", "settings.json");
+fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+fs.mkdirSync(artifacts, { recursive: true });
+
+const baseSettings = {
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "telemetry.telemetryLevel": "off",
+  "update.mode": "none",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "security.workspace.trust.enabled": false,
+  "chat.disableAIFeatures": true,
+  "editor.minimap.enabled": false,
+  "window.commandCenter": false,
+  "files.autoSave": "off",
+};
+const writeSettings = (extra) =>
+  fs.writeFileSync(settingsFile, JSON.stringify({ ...baseSettings, ...extra }, null, 2));
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+async function waitFor(what, timeoutMs, predicate, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await predicate();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const key = (rule, line, column) => `${rule}@${line}:${column}`;
+
+let serverProcess;
+let browser;
+async function main() {
+  // 1. Install the packaged extension into a fresh extensions folder.
+  const install = spawnSync(
+    codeServer,
+    ["--user-data-dir", dataDir, "--extensions-dir", extensionsDir, "--install-extension", env("SHERPA_VSIX")],
+    { encoding: "utf8", timeout: 120_000 },
+  );
+  check(
+    install.status === 0 && /was successfully installed/.test(install.stdout + install.stderr),
+    "code-server installs the packaged .vsix",
+    install.stdout + install.stderr,
+  );
+  const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith("sherpa.sherpa-"));
+  check(installed.length === 1, "the extension is in the extensions folder", fs.readdirSync(extensionsDir).join(", "));
+
+  // 2. Start code-server with sherpa.path pointing nowhere.
+  writeSettings({ "sherpa.path": "/nonexistent/sherpa" });
+  const port = await freePort();
+  const serverLog = fs.createWriteStream(path.join(artifacts, "vscode-code-server.log"));
+  serverProcess = spawn(
+    codeServer,
+    [
+      "--auth", "none",
+      "--bind-addr", `127.0.0.1:${port}`,
+      "--disable-telemetry",
+      "--disable-update-check",
+      "--disable-workspace-trust",
+      "--disable-getting-started-override",
+      "--user-data-dir", dataDir,
+      "--extensions-dir", extensionsDir,
+      workspace,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SHERPA_LOG: "info" } },
+  );
+  serverProcess.stdout.pipe(serverLog);
+  serverProcess.stderr.pipe(serverLog);
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
+  await waitFor("code-server to answer", 60_000, async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  log(`# code-server up after ${seconds()} s`);
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on("pageerror", (err) => fs.appendFileSync(path.join(artifacts, "vscode-page-errors.log"), `${err}\n`));
+  await page.goto(url);
+  await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+  await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor({ timeout: 60_000 }).catch(() => {});
+  log(`# workbench loaded after ${seconds()} s`);
+
+  // 3. Open the draft with Quick Open, as a user would.
+  const openDraft = async () => {
+    await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
+    await page.keyboard.press("Control+P");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill(path.basename(draft));
+    await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press("Enter");
+    await page.locator(`.tab[data-resource-name="${path.basename(draft)}"]`).waitFor({ timeout: 15_000 });
+    await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 15_000 });
+  };
+  await openDraft();
+  log(`# draft open after ${seconds()} s`);
+
+  // 4. With sherpa.path wrong, the extension explains and offers the install steps.
+  const toast = page.locator(".notifications-toasts .notification-list-item").filter({
+    hasText: "sherpa: cannot start the language server",
+  });
+  const toastShown = await toast.first().waitFor({ timeout: 30_000 }).then(() => true, () => false);
+  check(toastShown, "a wrong sherpa.path shows the extension's explanation");
+  if (toastShown) {
+    const text = await toast.first().innerText();
+    check(/\/nonexistent\/sherpa/.test(text), "the explanation names the path it tried", text);
+    check(/How to install sherpa/.test(text), "the explanation offers the install steps", text);
+    await page.screenshot({ path: path.join(artifacts, "vscode-missing-server.png") });
+  }
+  check(
+    (await page.locator(".squiggly-warning, .squiggly-error, .squiggly-info").count()) === 0,
+    "no findings without a server",
+  );
+
+  // 5. Clear the setting: the extension restarts the server, now found on PATH.
+  writeSettings({});
+  await page.keyboard.press("Escape");
+  const squiggles = await waitFor("warning squiggles", 60_000, async () => {
+    const n = await page.locator(".squiggly-warning").count();
+    return n > 0 ? n : false;
+  }).catch((err) => {
+    check(false, "warning squiggles appear", err.message);
+    return 0;
+  });
+  if (squiggles) {
+    check(true, `warning squiggles appear (${squiggles} in view)`);
+  }
+  log(`# squiggles after ${seconds()} s`);
+
+  // 6. The Problems panel lists exactly what `sherpa check` reports, at the expected places.
+  await page.keyboard.press("Control+Shift+M");
+  const markers = page.locator(".markers-panel .monaco-tl-row, .markers-panel .monaco-list-row");
+  await markers.first().waitFor({ timeout: 15_000 });
+  // Maximize the panel so every row is rendered (the list is virtual).
+  await runCommand(page, "View: Toggle Maximized Panel");
+  const wanted = new Set(cli.map((f) => key(f.rule, f.range.start.line, f.range.start.column)));
+  const readProblems = async () => {
+    const labels = await page.locator(".markers-panel .monaco-list-row").evaluateAll((rows) =>
+      rows.map((r) => r.getAttribute("aria-label") || r.innerText),
+    );
+    const found = new Set();
+    for (const label of labels) {
+      // e.g. "Warning: <message> at line 23 column 1 in seed.txt, source sherpa(duplicate-paragraph)"
+      const at = /line (\d+) column (\d+)/.exec(label);
+      const rule = /sherpa\(([a-z0-9-]+)\)|\b([a-z]+(?:-[a-z0-9]+)+)\b/.exec(label.split(" at line ")[1] ?? label);
+      if (at && rule) found.add(key(rule[1] ?? rule[2], Number(at[1]), Number(at[2])));
+    }
+    return { labels, found };
+  };
+  let problems = await readProblems();
+  await waitFor("the Problems panel to list every finding", 20_000, async () => {
+    problems = await readProblems();
+    return [...wanted].every((k) => problems.found.has(k)) && problems.found.size === wanted.size;
+  }).catch(() => {});
+  fs.writeFileSync(path.join(artifacts, "vscode-problems.txt"), problems.labels.join("\n") + "\n");
+  check(
+    problems.found.size === wanted.size && [...wanted].every((k) => problems.found.has(k)),
+    "the Problems panel lists exactly what `sherpa check` reports",
+    `cli: ${[...wanted].sort().join(" ")}\n  panel: ${[...problems.found].sort().join(" ")}`,
+  );
+  const expectedRules = new Set(expect.findings.map((f) => f.rule));
+  const expected = new Set(expect.findings.map((f) => key(f.rule, f.line, f.column)));
+  const ofRules = [...problems.found].filter((k) => expectedRules.has(k.split("@")[0]));
+  check(
+    ofRules.length === expected.size && ofRules.every((k) => expected.has(k)),
+    `the ${expected.size} expected findings, at their lines and columns`,
+    `expected: ${[...expected].sort().join(" ")}\n  panel: ${ofRules.sort().join(" ")}`,
+  );
+  const badge = await page.locator(".statusbar-item[id='status.problems']").innerText().catch(() => "");
+  log(`# status bar problems: ${badge.replaceAll("\n", " ")}`);
+  await page.screenshot({ path: path.join(artifacts, "vscode-problems-panel.png") });
+  await runCommand(page, "View: Toggle Maximized Panel");
+
+  // 7. The quick fix on the expected line, through the lightbulb menu (Ctrl+.).
+  const fix = expect.quick_fix;
+  const cliFinding = cli.find((f) => f.rule === fix.rule && f.range.start.line === fix.line);
+  const fixTitle = cliFinding?.fixes?.[0]?.title;
+  check(fixTitle !== undefined, `sherpa check offers a fix for ${fix.rule} on line ${fix.line}`);
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+G");
+  await page.locator(".quick-input-widget input").waitFor({ timeout: 10_000 });
+  await page.keyboard.type(String(fix.line));
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(300);
+  await page.keyboard.press("Control+.");
+  const menu = page.locator(".action-widget");
+  const menuShown = await menu.waitFor({ timeout: 15_000 }).then(() => true, () => false);
+  check(menuShown, "Ctrl+. opens the quick fix menu");
+  if (menuShown && fixTitle) {
+    const item = menu.locator(".action-widget-action-bar, .monaco-list-row").filter({ hasText: fixTitle }).first();
+    const offered = await menu.innerText();
+    check((await item.count()) > 0, `the menu offers "${fixTitle}"`, offered);
+    await page.screenshot({ path: path.join(artifacts, "vscode-quickfix-menu.png") });
+    await item.click();
+    await page.waitForTimeout(300);
+    await page.keyboard.press("Control+S");
+    const want = original.split("\n");
+    want.splice(fix.line - 1, 1);
+    const saved = await waitFor("the fixed draft to be saved", 15_000, async () => {
+      const now = fs.readFileSync(draft, "utf8");
+      return now !== original ? now : false;
+    }).catch(() => fs.readFileSync(draft, "utf8"));
+    check(
+      saved === want.join("\n"),
+      `the saved draft is the original without line ${fix.line}, nothing else changed`,
+      `${saved.split("\n").length} lines saved, ${want.length} expected`,
+    );
+    // The server re-checks: one finding fewer in the Problems panel.
+    const after = await waitFor("the findings to follow the edit", 20_000, async () => {
+      const { found } = await readProblems();
+      return found.size === wanted.size - 1 ? found : false;
+    }).catch(() => undefined);
+    check(after !== undefined, "after the fix the Problems panel has one finding fewer");
+  }
+  await page.keyboard.press("Escape");
+  await page.screenshot({ path: path.join(artifacts, "vscode-after-fix.png") });
+  log(`# total ${seconds()} s`);
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(300);
+}
+
+try {
+  await main();
+} catch (err) {
+  check(false, "the test script ran to the end", err.stack ?? String(err));
+  try {
+    const pages = browser?.contexts()[0]?.pages() ?? [];
+    if (pages[0]) await pages[0].screenshot({ path: path.join(artifacts, "vscode-failure.png") });
+  } catch {}
+} finally {
+  await browser?.close().catch(() => {});
+  serverProcess?.kill("SIGTERM");
+}
+log(`${report.filter((l) => l.startsWith("ok - ")).length} passed, ${failures} failed`);
+fs.writeFileSync(env("SHERPA_TEST_REPORT"), report.join("\n") + "\n");
+process.exit(failures === 0 ? 0 : 1);
