@@ -14,6 +14,7 @@
 #                            (default 1 when CI=true)
 #   SHERPA_EDITORS_CACHE     where code-server is unpacked (default ~/.cache/sherpa-editors)
 #   SHERPA_EDITORS_ARTIFACTS reports, logs and screenshots (default editors/test/artifacts)
+#   SHERPA_EDITORS_KEEP      1: keep the scratch folder (editor data, logs) for debugging
 #
 # Exit status: 0 when every editor test that ran passed (skips are listed), 1 otherwise.
 set -uo pipefail
@@ -33,7 +34,7 @@ wants() { local e; for e in "${EDITORS[@]}"; do [[ "$e" == "$1" ]] && return 0; 
 mkdir -p "$ARTIFACTS" "$CACHE"
 rm -f "$ARTIFACTS"/*.report "$ARTIFACTS"/*.log
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sherpa-editors.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+[[ "${SHERPA_EDITORS_KEEP:-0}" == 1 ]] && echo "editors: keeping $WORK" || trap 'rm -rf "$WORK"' EXIT
 
 declare -A RESULT DURATION
 TIMINGS=()
@@ -235,7 +236,7 @@ test_vscode() {
 
   t=$(now)
   mkdir -p "$WORK/vscode"
-  CODE_SERVER="$CODE_SERVER" SHERPA_VSIX="$ROOT/editors/vscode/sherpa.vsix" \
+  SHERPA_TEST_SHERPA_ON_PATH="$WORK/bin/sherpa" CODE_SERVER="$CODE_SERVER" SHERPA_VSIX="$ROOT/editors/vscode/sherpa.vsix" \
     SHERPA_TEST_DRAFT=$(fresh_draft vscode-drafts) SHERPA_TEST_WORK="$WORK/vscode" \
     SHERPA_ARTIFACTS="$ARTIFACTS" SHERPA_TEST_REPORT="$ARTIFACTS/vscode.report" \
     timeout 300 node "$TESTS/vscode/test.mjs" >"$ARTIFACTS/vscode.log" 2>&1

@@ -10,6 +10,7 @@
 //   SHERPA_TEST_REPORT   where to write the report
 //   SHERPA_TEST_WORK     scratch folder for code-server's data
 //   SHERPA_ARTIFACTS     screenshots go here
+//   SHERPA_TEST_SHERPA_ON_PATH  the `sherpa` the extension must find on PATH
 //   CHROMIUM             default /usr/bin/chromium
 // `sherpa` is found on PATH by the extension. The test first points `sherpa.path` at a missing
 // file and expects the extension's explanation, then clears the setting, which restarts the
@@ -55,6 +56,12 @@ const original = fs.readFileSync(draft, "utf8");
 const dataDir = path.join(work, "data");
 const extensionsDir = path.join(work, "extensions");
 const settingsFile = path.join(dataDir, "User", "settings.json");
+// VS Code takes the extension host's environment from a login shell, as on a desktop: a home
+// whose shell profile puts the driver's `sherpa` first on PATH, as ~/.cargo/bin would be.
+const home = path.join(work, "home");
+fs.mkdirSync(home, { recursive: true });
+const profile = `export PATH="${path.dirname(env("SHERPA_TEST_SHERPA_ON_PATH"))}:$PATH"\n`;
+for (const file of [".profile", ".bashrc", ".bash_profile"]) fs.writeFileSync(path.join(home, file), profile);
 fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
 fs.mkdirSync(artifacts, { recursive: true });
 
@@ -101,25 +108,10 @@ const key = (rule, line, column) => `${rule}@${line}:${column}`;
 
 let serverProcess;
 let browser;
-async function main() {
-  // 1. Install the packaged extension into a fresh extensions folder.
-  const install = spawnSync(
-    codeServer,
-    ["--user-data-dir", dataDir, "--extensions-dir", extensionsDir, "--install-extension", env("SHERPA_VSIX")],
-    { encoding: "utf8", timeout: 120_000 },
-  );
-  check(
-    install.status === 0 && /was successfully installed/.test(install.stdout + install.stderr),
-    "code-server installs the packaged .vsix",
-    install.stdout + install.stderr,
-  );
-  const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith("sherpa.sherpa-"));
-  check(installed.length === 1, "the extension is in the extensions folder", fs.readdirSync(extensionsDir).join(", "));
 
-  // 2. Start code-server with sherpa.path pointing nowhere.
-  writeSettings({ "sherpa.path": "/nonexistent/sherpa" });
+async function openSession(name) {
   const port = await freePort();
-  const serverLog = fs.createWriteStream(path.join(artifacts, "vscode-code-server.log"));
+  const serverLog = fs.createWriteStream(path.join(artifacts, `vscode-code-server-${name}.log`));
   serverProcess = spawn(
     codeServer,
     [
@@ -133,11 +125,10 @@ async function main() {
       "--extensions-dir", extensionsDir,
       workspace,
     ],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SHERPA_LOG: "info" } },
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, HOME: home, SHELL: "/bin/bash", SHERPA_LOG: "info" } },
   );
   serverProcess.stdout.pipe(serverLog);
   serverProcess.stderr.pipe(serverLog);
-  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
   await waitFor("code-server to answer", 60_000, async () => {
     try {
       return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
@@ -145,8 +136,7 @@ async function main() {
       return false;
     }
   });
-  log(`# code-server up after ${seconds()} s`);
-
+  log(`# ${name}: code-server up after ${seconds()} s`);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -162,27 +152,53 @@ async function main() {
   });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on("pageerror", (err) => fs.appendFileSync(path.join(artifacts, "vscode-page-errors.log"), `${err}\n`));
-  await page.goto(url);
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
   await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-  await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor({ timeout: 60_000 }).catch(() => {});
-  log(`# workbench loaded after ${seconds()} s`);
+  log(`# ${name}: workbench loaded after ${seconds()} s`);
+  // Open the draft with Quick Open, as a user would.
+  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ timeout: 15_000 });
+  await input.fill(path.basename(draft));
+  await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press("Enter");
+  await page.locator(`.tab[data-resource-name="${path.basename(draft)}"]`).waitFor({ timeout: 15_000 });
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 15_000 });
+  log(`# ${name}: draft open after ${seconds()} s`);
+  return page;
+}
 
-  // 3. Open the draft with Quick Open, as a user would.
-  const openDraft = async () => {
-    await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
-    await page.keyboard.press("Control+P");
-    const input = page.locator(".quick-input-widget input");
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill(path.basename(draft));
-    await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press("Enter");
-    await page.locator(`.tab[data-resource-name="${path.basename(draft)}"]`).waitFor({ timeout: 15_000 });
-    await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 15_000 });
-  };
-  await openDraft();
-  log(`# draft open after ${seconds()} s`);
+async function closeSession() {
+  await browser?.close().catch(() => {});
+  browser = undefined;
+  if (serverProcess && serverProcess.exitCode === null) {
+    const exited = new Promise((resolve) => serverProcess.once("exit", resolve));
+    serverProcess.kill("SIGTERM");
+    await exited;
+  }
+  serverProcess = undefined;
+}
 
-  // 4. With sherpa.path wrong, the extension explains and offers the install steps.
+async function main() {
+  // 1. Install the packaged extension into a fresh extensions folder.
+  const install = spawnSync(
+    codeServer,
+    ["--user-data-dir", dataDir, "--extensions-dir", extensionsDir, "--install-extension", env("SHERPA_VSIX")],
+    { encoding: "utf8", timeout: 120_000 },
+  );
+  check(
+    install.status === 0 && /was successfully installed/.test(install.stdout + install.stderr),
+    "code-server installs the packaged .vsix",
+    install.stdout + install.stderr,
+  );
+  const installed = fs.readdirSync(extensionsDir).filter((d) => d.startsWith("sherpa.sherpa-"));
+  check(installed.length === 1, "the extension is in the extensions folder", fs.readdirSync(extensionsDir).join(", "));
+
+  // 2. A session with sherpa.path pointing nowhere: the extension explains, with the install
+  //    steps one click away, and nothing else happens.
+  writeSettings({ "sherpa.path": "/nonexistent/sherpa" });
+  let page = await openSession("missing");
   const toast = page.locator(".notifications-toasts .notification-list-item").filter({
     hasText: "sherpa: cannot start the language server",
   });
@@ -193,15 +209,22 @@ async function main() {
     check(/\/nonexistent\/sherpa/.test(text), "the explanation names the path it tried", text);
     check(/How to install sherpa/.test(text), "the explanation offers the install steps", text);
     await page.screenshot({ path: path.join(artifacts, "vscode-missing-server.png") });
+    await toast.first().getByRole("button", { name: "How to install sherpa" }).click();
+    const preview = page.locator(".tab").filter({ hasText: /Preview/ });
+    check(
+      await preview.first().waitFor({ timeout: 15_000 }).then(() => true, () => false),
+      "its button opens the install steps (the README preview)",
+    );
   }
   check(
     (await page.locator(".squiggly-warning, .squiggly-error, .squiggly-info").count()) === 0,
     "no findings without a server",
   );
+  await closeSession();
 
-  // 5. Clear the setting: the extension restarts the server, now found on PATH.
+  // 3. A session with the setting cleared: the server is found on PATH.
   writeSettings({});
-  await page.keyboard.press("Escape");
+  page = await openSession("main");
   const squiggles = await waitFor("warning squiggles", 60_000, async () => {
     const n = await page.locator(".squiggly-warning").count();
     return n > 0 ? n : false;
@@ -214,7 +237,7 @@ async function main() {
   }
   log(`# squiggles after ${seconds()} s`);
 
-  // 6. The Problems panel lists exactly what `sherpa check` reports, at the expected places.
+  // 4. The Problems panel lists exactly what `sherpa check` reports, at the expected places.
   await page.keyboard.press("Control+Shift+M");
   const markers = page.locator(".markers-panel .monaco-tl-row, .markers-panel .monaco-list-row");
   await markers.first().waitFor({ timeout: 15_000 });
@@ -222,15 +245,15 @@ async function main() {
   await runCommand(page, "View: Toggle Maximized Panel");
   const wanted = new Set(cli.map((f) => key(f.rule, f.range.start.line, f.range.start.column)));
   const readProblems = async () => {
-    const labels = await page.locator(".markers-panel .monaco-list-row").evaluateAll((rows) =>
-      rows.map((r) => r.getAttribute("aria-label") || r.innerText),
-    );
+    const labels = await page
+      .locator(".markers-panel .monaco-list-row")
+      .evaluateAll((rows) => rows.map((r) => r.innerText.replaceAll("\n", " ")));
     const found = new Set();
     for (const label of labels) {
-      // e.g. "Warning: <message> at line 23 column 1 in seed.txt, source sherpa(duplicate-paragraph)"
-      const at = /line (\d+) column (\d+)/.exec(label);
-      const rule = /sherpa\(([a-z0-9-]+)\)|\b([a-z]+(?:-[a-z0-9]+)+)\b/.exec(label.split(" at line ")[1] ?? label);
-      if (at && rule) found.add(key(rule[1] ?? rule[2], Number(at[1]), Number(at[2])));
+      // "Paragraph duplicates the one at line 5 sherpa(duplicate-paragraph) [Ln 23, Col 1]" on
+      // screen; innerText drops the parentheses, which are CSS.
+      const m = /sherpa\(?\s*([a-z0-9-]+)\)?\s*\[Ln (\d+), Col (\d+)\]/.exec(label);
+      if (m) found.add(key(m[1], Number(m[2]), Number(m[3])));
     }
     return { labels, found };
   };
@@ -258,7 +281,7 @@ async function main() {
   await page.screenshot({ path: path.join(artifacts, "vscode-problems-panel.png") });
   await runCommand(page, "View: Toggle Maximized Panel");
 
-  // 7. The quick fix on the expected line, through the lightbulb menu (Ctrl+.).
+  // 5. The quick fix on the expected line, through the lightbulb menu (Ctrl+.).
   const fix = expect.quick_fix;
   const cliFinding = cli.find((f) => f.rule === fix.rule && f.range.start.line === fix.line);
   const fixTitle = cliFinding?.fixes?.[0]?.title;
@@ -274,11 +297,17 @@ async function main() {
   const menuShown = await menu.waitFor({ timeout: 15_000 }).then(() => true, () => false);
   check(menuShown, "Ctrl+. opens the quick fix menu");
   if (menuShown && fixTitle) {
-    const item = menu.locator(".action-widget-action-bar, .monaco-list-row").filter({ hasText: fixTitle }).first();
+    const item = menu.locator(".monaco-list-row").filter({ hasText: fixTitle }).first();
     const offered = await menu.innerText();
     check((await item.count()) > 0, `the menu offers "${fixTitle}"`, offered);
     await page.screenshot({ path: path.join(artifacts, "vscode-quickfix-menu.png") });
-    await item.click();
+    // Choose it with the keyboard, as a user would (the menu's overlay takes mouse clicks).
+    for (let i = 0; i < 10; i++) {
+      const focused = await menu.locator(".monaco-list-row.focused").getAttribute("aria-label").catch(() => null);
+      if (focused === fixTitle) break;
+      await page.keyboard.press("ArrowDown");
+    }
+    await page.keyboard.press("Enter");
     await page.waitForTimeout(300);
     await page.keyboard.press("Control+S");
     const want = original.split("\n");
@@ -293,24 +322,67 @@ async function main() {
       `${saved.split("\n").length} lines saved, ${want.length} expected`,
     );
     // The server re-checks: one finding fewer in the Problems panel.
-    const after = await waitFor("the findings to follow the edit", 20_000, async () => {
-      const { found } = await readProblems();
-      return found.size === wanted.size - 1 ? found : false;
-    }).catch(() => undefined);
-    check(after !== undefined, "after the fix the Problems panel has one finding fewer");
+    // The panel is no longer maximized, so count with the file's row ("seed.txt 15").
+    const fileCount = async () => {
+      const labels = await page
+        .locator(".markers-panel .monaco-list-row")
+        .evaluateAll((rows) => rows.map((r) => r.innerText.replaceAll("\n", " ")));
+      const row = labels.map((l) => new RegExp(`^${path.basename(draft)}\\s+(\\d+)`).exec(l)).find((m) => m);
+      return row ? Number(row[1]) : undefined;
+    };
+    const after = await waitFor("the findings to follow the edit", 20_000, async () =>
+      (await fileCount()) === wanted.size - 1,
+    ).then(() => true, () => false);
+    check(after, "after the fix the Problems panel has one finding fewer", `count now: ${await fileCount()}`);
   }
   await page.keyboard.press("Escape");
   await page.screenshot({ path: path.join(artifacts, "vscode-after-fix.png") });
+
+  // 6. "sherpa: Restart server" starts a new server, which checks the open draft again.
+  const starts = () => countInOutputLog(/^sherpa: starting .* lsp \(found via PATH\)/gm);
+  const before = starts();
+  await runCommand(page, "sherpa: Restart server");
+  check(
+    await waitFor("a second server start", 15_000, () => starts() === before + 1).then(() => true, () => false),
+    "sherpa: Restart server starts the server again",
+    `starts logged before: ${before}, after: ${starts()}`,
+  );
+  check(
+    await waitFor("the findings after the restart", 20_000, async () => (await page.locator(".squiggly-warning").count()) > 0).then(
+      () => true,
+      () => false,
+    ),
+    "after the restart the squiggles are back",
+  );
   log(`# total ${seconds()} s`);
 }
 
+// Matches in the extension's "sherpa" output channel, which VS Code mirrors to a log file.
+function countInOutputLog(pattern) {
+  let count = 0;
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/-sherpa\.log$/.test(entry.name)) count += (fs.readFileSync(full, "utf8").match(pattern) ?? []).length;
+    }
+  };
+  walk(path.join(dataDir, "logs"));
+  return count;
+}
+
+// Runs a command from the palette, choosing the entry whose label is exactly `title`.
 async function runCommand(page, title) {
   await page.keyboard.press("F1");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ timeout: 10_000 });
   await input.fill(`>${title}`);
-  await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 10_000 });
-  await page.keyboard.press("Enter");
+  const row = page
+    .locator(".quick-input-list .monaco-list-row")
+    .filter({ has: page.getByText(title, { exact: true }) })
+    .first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
   await page.waitForTimeout(300);
 }
 
@@ -323,8 +395,7 @@ try {
     if (pages[0]) await pages[0].screenshot({ path: path.join(artifacts, "vscode-failure.png") });
   } catch {}
 } finally {
-  await browser?.close().catch(() => {});
-  serverProcess?.kill("SIGTERM");
+  await closeSession();
 }
 log(`${report.filter((l) => l.startsWith("ok - ")).length} passed, ${failures} failed`);
 fs.writeFileSync(env("SHERPA_TEST_REPORT"), report.join("\n") + "\n");
