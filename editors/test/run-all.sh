@@ -6,8 +6,8 @@
 #   editors/test/run-all.sh [nvim] [emacs] [vscode] [helix]     (default: all)
 #
 # Environment:
-#   SHERPA_BIN               the sherpa binary (default: target/release/sherpa, then target/debug,
-#                            then `sherpa` on PATH)
+#   SHERPA_BIN               the sherpa binary (default: the newer of target/release/sherpa and
+#                            target/debug/sherpa, else `sherpa` on PATH)
 #   SHERPA_EDITORS_INSTALL   auto (default: install what is missing when root with apt-get),
 #                            1 (always try), 0 (never: missing tools are skipped)
 #   SHERPA_EDITORS_REQUIRE   1: a missing tool fails the run instead of being skipped
@@ -89,9 +89,12 @@ fi
 
 # ---------------------------------------------------------------- the sherpa binary
 if [[ -z "${SHERPA_BIN:-}" ]]; then
-  for candidate in "$ROOT/target/release/sherpa" "$ROOT/target/debug/sherpa" "$(command -v sherpa || true)"; do
-    [[ -n "$candidate" && -x "$candidate" ]] && { SHERPA_BIN=$candidate; break; }
+  # The newer of the release and debug builds (`cargo test` leaves a fresh debug one), else PATH.
+  for candidate in "$ROOT/target/release/sherpa" "$ROOT/target/debug/sherpa"; do
+    [[ -x "$candidate" ]] || continue
+    [[ -z "${SHERPA_BIN:-}" || "$candidate" -nt "$SHERPA_BIN" ]] && SHERPA_BIN=$candidate
   done
+  [[ -z "${SHERPA_BIN:-}" ]] && SHERPA_BIN=$(command -v sherpa || true)
 fi
 if [[ -z "${SHERPA_BIN:-}" || ! -x "$SHERPA_BIN" ]]; then
   say "FAIL: no sherpa binary (build one with 'cargo build --release' or set SHERPA_BIN)"

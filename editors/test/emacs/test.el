@@ -67,10 +67,15 @@
                                         (1+ (current-column)))))
    #'string<))
 
-(defun sherpa-test--wait (seconds predicate)
-  "Spin the event loop (process output, timers) until PREDICATE or SECONDS pass."
+(defun sherpa-test--wait (seconds predicate &optional idle)
+  "Spin the event loop (process output, timers) until PREDICATE or SECONDS pass.
+With IDLE, also run the idle timers each round: batch Emacs is never idle, and eglot sends
+didChange, like Flymake restarts its check, from idle timers."
   (let ((deadline (+ (float-time) seconds)) (ok nil))
     (while (and (not (setq ok (funcall predicate))) (< (float-time) deadline))
+      (when idle
+        (dolist (timer (copy-sequence timer-idle-list))
+          (timer-event-handler timer)))
       (accept-process-output nil 0.05))
     ok))
 
@@ -112,6 +117,44 @@
         (sherpa-test--check (and d (string-prefix-p "sherpa [" (flymake-diagnostic-text d)))
                             "flymake's message names the source and the rule"
                             (and d (flymake-diagnostic-text d)))))
+    ;; The quick fix, as `M-x eglot-code-actions' on the finding offers it.
+    (let* ((fix (alist-get 'quick_fix expect))
+           (line (alist-get 'line fix))
+           (title (cl-loop for f in (sherpa-test--read-json (getenv "SHERPA_TEST_CLI"))
+                           when (and (equal (alist-get 'rule f) (alist-get 'rule fix))
+                                     (= (alist-get 'line (alist-get 'start (alist-get 'range f))) line))
+                           return (alist-get 'title (car (alist-get 'fixes f)))))
+           (original (buffer-string))
+           (offered nil))
+      (goto-char (point-min))
+      (forward-line (1- line))
+      (cl-letf (((symbol-function 'completing-read)
+                 (lambda (_prompt collection &rest _)
+                   (setq offered (mapcar #'car collection))
+                   title)))
+        (eglot-code-actions (line-beginning-position) (line-end-position) "quickfix" t))
+      (let ((want (with-temp-buffer
+                    (insert original)
+                    (goto-char (point-min))
+                    (forward-line (1- line))
+                    (delete-region (point) (progn (forward-line 1) (point)))
+                    (buffer-string))))
+        (sherpa-test--check (equal (buffer-string) want)
+                            (format "eglot-code-actions applies \"%s\": line %d removed, nothing else" title line)
+                            (format "offered: %S; %d lines now" offered (count-lines (point-min) (point-max)))))
+      (let ((after (cl-loop for k in expected
+                            for (rule pos) = (split-string k "@")
+                            for (l c) = (mapcar #'string-to-number (split-string pos ":"))
+                            unless (= l line)
+                            collect (sherpa-test--key rule (if (> l line) (1- l) l) c))))
+        (sherpa-test--check
+         (sherpa-test--wait 15 (lambda ()
+                                 (equal (sort (cl-remove-if-not (lambda (k) (member (car (split-string k "@")) expected-rules))
+                                                                (sherpa-test--flymake-findings))
+                                              #'string<)
+                                        (sort after #'string<)))
+                            'idle)
+         "after the fix flymake follows the edit")))
     (sherpa-test--log (format "# total %.2f s" (- (float-time) sherpa-test--start)))
     (ignore-errors (eglot-shutdown (eglot-current-server)))))
 

@@ -11,7 +11,7 @@ import {
 import { findServer } from "./server";
 
 /** Settings that change how the server starts: a change restarts it. */
-const SERVER_SETTINGS = ["sherpa.path", "sherpa.debounceMs", "sherpa.crossDraft", "sherpa.logLevel"];
+const SERVER_SETTINGS = ["sherpa.path", "sherpa.debounceMs", "sherpa.crossDraft", "sherpa.rules"];
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel | undefined;
@@ -74,7 +74,6 @@ async function start(): Promise<void> {
     command: found.path,
     args: ["lsp"],
     transport: TransportKind.stdio,
-    options: { env: { ...process.env, SHERPA_LOG: config.get<string>("logLevel", "warn") } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
@@ -83,14 +82,12 @@ async function start(): Promise<void> {
       { scheme: "untitled", language: "plaintext" },
       { scheme: "untitled", language: "markdown" },
     ],
-    // The names the server reads from initializationOptions.
+    // The names the server reads from initializationOptions (src/lsp/config.rs). The server
+    // watches sherpa.toml itself (it registers the file watcher).
     initializationOptions: {
       debounceMs: config.get<number>("debounceMs", 100),
       crossDraft: config.get<string>("crossDraft", "open"),
-    },
-    synchronize: {
-      // The server re-reads sherpa.toml when it changes.
-      fileEvents: vscode.workspace.createFileSystemWatcher("**/sherpa.toml"),
+      rules: config.get<Record<string, string>>("rules", {}),
     },
     outputChannel: output,
   };
