@@ -241,13 +241,29 @@ async function main() {
   await page.keyboard.press("Control+Shift+M");
   const markers = page.locator(".markers-panel .monaco-tl-row, .markers-panel .monaco-list-row");
   await markers.first().waitFor({ timeout: 15_000 });
-  // Maximize the panel so every row is rendered (the list is virtual).
+  // Maximized, the panel shows more rows at once (and makes a readable screenshot).
   await runCommand(page, "View: Toggle Maximized Panel");
   const wanted = new Set(cli.map((f) => key(f.rule, f.range.start.line, f.range.start.column)));
+  // The list is virtual: only rows in view exist, so scroll through it, collecting rows.
   const readProblems = async () => {
-    const labels = await page
-      .locator(".markers-panel .monaco-list-row")
-      .evaluateAll((rows) => rows.map((r) => r.innerText.replaceAll("\n", " ")));
+    const list = page.locator(".markers-panel .monaco-list").first();
+    const box = await list.boundingBox();
+    const labels = new Set();
+    const rowsInView = () =>
+      page
+        .locator(".markers-panel .monaco-list-row")
+        .evaluateAll((rows) => rows.map((r) => r.innerText.replaceAll("\n", " ")));
+    if (box) {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      for (let i = 0; i < 50; i++) {
+        const before = labels.size;
+        for (const label of await rowsInView()) labels.add(label);
+        if (i > 0 && labels.size === before) break;
+        await page.mouse.wheel(0, box.height * 0.8);
+        await page.waitForTimeout(100);
+      }
+      await page.mouse.wheel(0, -100_000);
+    }
     const found = new Set();
     for (const label of labels) {
       // "Paragraph duplicates the one at line 5 sherpa(duplicate-paragraph) [Ln 23, Col 1]" on
@@ -255,7 +271,7 @@ async function main() {
       const m = /sherpa\(?\s*([a-z0-9-]+)\)?\s*\[Ln (\d+), Col (\d+)\]/.exec(label);
       if (m) found.add(key(m[1], Number(m[2]), Number(m[3])));
     }
-    return { labels, found };
+    return { labels: [...labels], found };
   };
   let problems = await readProblems();
   await waitFor("the Problems panel to list every finding", 20_000, async () => {

@@ -5,7 +5,6 @@ import {
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
-  TransportKind,
 } from "vscode-languageclient/node";
 
 import { findServer } from "./server";
@@ -73,7 +72,8 @@ async function start(): Promise<void> {
   const serverOptions: ServerOptions = {
     command: found.path,
     args: ["lsp"],
-    transport: TransportKind.stdio,
+    // No `transport`: with TransportKind.stdio the client would append `--stdio` to the
+    // arguments, which `sherpa lsp` rejects. Without it the client still talks over stdio.
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
