@@ -60,33 +60,6 @@ can_install() {
   esac
 }
 
-# ---------------------------------------------------------------- system packages (apt-get)
-APT_PACKAGES=()
-wants nvim && APT_PACKAGES+=(neovim)
-wants emacs && APT_PACKAGES+=(emacs-nox elpa-eglot)
-wants vscode && APT_PACKAGES+=(chromium ripgrep libkrb5-dev g++ make)
-MISSING=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")
-done
-if [[ ${#MISSING[@]} -gt 0 ]]; then
-  if can_install; then
-    say "installing with apt-get: ${MISSING[*]}"
-    t=$(now)
-    export DEBIAN_FRONTEND=noninteractive
-    apt_opts=(-q -o DPkg::Lock::Timeout=600)
-    if ! apt-get "${apt_opts[@]}" install -y --no-install-recommends "${MISSING[@]}" >"$ARTIFACTS/apt.log" 2>&1; then
-      nice apt-get "${apt_opts[@]}" update >>"$ARTIFACTS/apt.log" 2>&1
-      nice apt-get "${apt_opts[@]}" install -y --no-install-recommends "${MISSING[@]}" >>"$ARTIFACTS/apt.log" 2>&1 ||
-        say "apt-get install failed (see $ARTIFACTS/apt.log)"
-    fi
-    timing "install-apt" "$(elapsed "$t")"
-  else
-    say "not installing (SHERPA_EDITORS_INSTALL=$INSTALL, or not root): missing ${MISSING[*]}"
-    say "  to install them: sudo apt-get install --no-install-recommends ${MISSING[*]}"
-  fi
-fi
-
 # ---------------------------------------------------------------- the sherpa binary
 if [[ -z "${SHERPA_BIN:-}" ]]; then
   # The newer of the release and debug builds (`cargo test` leaves a fresh debug one), else PATH.
@@ -108,6 +81,33 @@ say "sherpa binary: $SHERPA_BIN"
 LSP_PLACEHOLDER=0
 probe=$(timeout 10 "$SHERPA_BIN" lsp </dev/null 2>&1 >/dev/null || true)
 if grep -q "language server is not built yet" <<<"$probe"; then LSP_PLACEHOLDER=1; fi
+
+# ---------------------------------------------------------------- system packages (apt-get)
+APT_PACKAGES=()
+wants nvim && APT_PACKAGES+=(neovim)
+wants emacs && APT_PACKAGES+=(emacs-nox elpa-eglot)
+wants vscode && APT_PACKAGES+=(chromium ripgrep libkrb5-dev g++ make)
+MISSING=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")
+done
+if [[ ${#MISSING[@]} -gt 0 && $LSP_PLACEHOLDER == 0 ]]; then
+  if can_install; then
+    say "installing with apt-get: ${MISSING[*]}"
+    t=$(now)
+    export DEBIAN_FRONTEND=noninteractive
+    apt_opts=(-q -o DPkg::Lock::Timeout=600)
+    if ! apt-get "${apt_opts[@]}" install -y --no-install-recommends "${MISSING[@]}" >"$ARTIFACTS/apt.log" 2>&1; then
+      nice apt-get "${apt_opts[@]}" update >>"$ARTIFACTS/apt.log" 2>&1
+      nice apt-get "${apt_opts[@]}" install -y --no-install-recommends "${MISSING[@]}" >>"$ARTIFACTS/apt.log" 2>&1 ||
+        say "apt-get install failed (see $ARTIFACTS/apt.log)"
+    fi
+    timing "install-apt" "$(elapsed "$t")"
+  else
+    say "not installing (SHERPA_EDITORS_INSTALL=$INSTALL, or not root): missing ${MISSING[*]}"
+    say "  to install them: sudo apt-get install --no-install-recommends ${MISSING[*]}"
+  fi
+fi
 
 # ---------------------------------------------------------------- the shared inputs
 mkdir -p "$WORK/bin" "$WORK/drafts"
