@@ -12,9 +12,9 @@
 //   SHERPA_ARTIFACTS     screenshots go here
 //   SHERPA_TEST_SHERPA_ON_PATH  the `sherpa` the extension must find on PATH
 //   CHROMIUM             default /usr/bin/chromium
-// `sherpa` is found on PATH by the extension. The test first points `sherpa.path` at a missing
-// file and expects the extension's explanation, then clears the setting, which restarts the
-// server from PATH.
+// Two sessions: the first with `sherpa.path` pointing at a missing file expects the extension's
+// explanation and its install button; the second, with the setting cleared, expects the server
+// found on PATH, the findings, the quick fix and the restart command to work.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -74,7 +74,6 @@ const baseSettings = {
   "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false,
   "security.workspace.trust.enabled": false,
-  "chat.disableAIFeatures": true,
   "editor.minimap.enabled": false,
   "window.commandCenter": false,
   "files.autoSave": "off",
