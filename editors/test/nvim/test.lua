@@ -85,9 +85,11 @@ local function run()
   -- The help file is well-formed (helptags fails on duplicate or malformed tags).
   local ok_tags, tags_err = pcall(vim.cmd, "helptags " .. plugin_dir .. "/doc")
   check(ok_tags, "doc/sherpa.txt builds its help tags", tostring(tags_err))
-  local ok_help = pcall(vim.cmd, "help sherpa-install")
-  check(ok_help, ":help sherpa-install opens")
-  pcall(vim.cmd, "helpclose")
+  for _, topic in ipairs({ "sherpa", "sherpa-install", "sherpa.setup()", "sherpa-0.11" }) do
+    local ok_help = pcall(vim.cmd, "help " .. topic)
+    check(ok_help and vim.bo.filetype == "help", ":help " .. topic .. " opens")
+    pcall(vim.cmd, "helpclose")
+  end
 
   -- lsp/sherpa.lua (Neovim 0.11's vim.lsp.config) agrees with setup()'s defaults.
   local sherpa = require("sherpa")
