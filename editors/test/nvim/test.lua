@@ -102,9 +102,26 @@ local function run()
     )
   end
 
-  sherpa.setup({})
+  -- A server that cannot be found is reported once, with the way to the install steps.
+  local notes = {}
+  local notify = vim.notify
+  vim.notify = function(msg, level)
+    table.insert(notes, { msg = msg, level = level })
+  end
+  sherpa.setup({ cmd = { "/nonexistent/sherpa", "lsp" } })
   vim.cmd("edit " .. vim.fn.fnameescape(os.getenv("SHERPA_TEST_DRAFT")))
   local bufnr = vim.api.nvim_get_current_buf()
+  vim.notify = notify
+  check(
+    #notes == 1 and notes[1].level == vim.log.levels.ERROR and notes[1].msg:find("/nonexistent/sherpa", 1, true)
+      and notes[1].msg:find("sherpa-install", 1, true),
+    "a missing server is reported once, naming the command and :help sherpa-install",
+    vim.inspect(notes)
+  )
+  check(next(vim.lsp.buf_get_clients(bufnr)) == nil, "nothing is attached without a server")
+
+  -- setup() again, as lazy loading would call it with the draft already open: it attaches.
+  sherpa.setup({})
   local original = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
   check(vim.bo[bufnr].filetype == "text", "the draft opens as filetype text", vim.bo[bufnr].filetype)
 
@@ -216,6 +233,27 @@ local function run()
     "after the fix the diagnostics follow the edit",
     "expected: " .. table.concat(sorted_keys(after), " ") .. "\n  got: " .. table.concat(sorted_keys(of_rules(editor_findings(bufnr))), " ")
   )
+
+  -- :SherpaRestart replaces the client, and the new server checks the draft again.
+  local function client_id()
+    local id = next(vim.lsp.buf_get_clients(bufnr))
+    return id
+  end
+  local old_id = client_id()
+  vim.cmd("SherpaRestart")
+  local restarted = vim.wait(15000, function()
+    local id = client_id()
+    if id == nil or id == old_id then
+      return false
+    end
+    -- Counted in the new client's own namespace, so stale findings cannot pass for new ones.
+    local ns = vim.lsp.diagnostic.get_namespace(id)
+    local old_ns = vim.lsp.diagnostic.get_namespace(old_id)
+    return #vim.diagnostic.get(bufnr, { namespace = ns }) > 0
+      and #vim.diagnostic.get(bufnr, { namespace = old_ns }) == 0
+      and same_set(of_rules(editor_findings(bufnr)), after)
+  end, 20)
+  check(restarted, ":SherpaRestart starts a new server, which reports the findings again", ("client %s -> %s"):format(old_id, client_id()))
   log(("# total %.2f s"):format((vim.loop.hrtime() - started) / 1e9))
 end
 
