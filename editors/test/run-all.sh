@@ -280,7 +280,9 @@ PY
 wants helix && test_helix
 if [[ $LSP_PLACEHOLDER == 1 ]]; then
   for e in nvim emacs vscode; do
-    wants "$e" && { RESULT[$e]="SKIP (sherpa lsp on this branch is still the placeholder: the language server has not landed)"; say "${RESULT[$e]%% *} $e: ${RESULT[$e]#SKIP }"; }
+    wants "$e" || continue
+    RESULT[$e]="SKIP (sherpa lsp on this branch is still the placeholder: the language server has not landed)"
+    say "SKIP $e: sherpa lsp is still the placeholder on this branch (the language server has not landed)"
   done
 else
   wants nvim && test_nvim
