@@ -76,11 +76,6 @@ fi
 SHERPA_BIN=$(cd "$(dirname "$SHERPA_BIN")" && pwd)/$(basename "$SHERPA_BIN")
 say "sherpa binary: $SHERPA_BIN"
 
-# `sherpa lsp` must be a real server: the branch may still carry the placeholder that only
-# prints an error. That (and only that) skips the editor tests, even in CI.
-LSP_PLACEHOLDER=0
-probe=$(timeout 10 "$SHERPA_BIN" lsp </dev/null 2>&1 >/dev/null || true)
-if grep -q "language server is not built yet" <<<"$probe"; then LSP_PLACEHOLDER=1; fi
 
 # ---------------------------------------------------------------- system packages (apt-get)
 APT_PACKAGES=()
@@ -91,7 +86,7 @@ MISSING=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || MISSING+=("$p")
 done
-if [[ ${#MISSING[@]} -gt 0 && $LSP_PLACEHOLDER == 0 ]]; then
+if [[ ${#MISSING[@]} -gt 0 ]]; then
   if can_install; then
     say "installing with apt-get: ${MISSING[*]}"
     t=$(now)
@@ -278,17 +273,9 @@ PY
 
 # ---------------------------------------------------------------- run
 wants helix && test_helix
-if [[ $LSP_PLACEHOLDER == 1 ]]; then
-  for e in nvim emacs vscode; do
-    wants "$e" || continue
-    RESULT[$e]="SKIP (sherpa lsp on this branch is still the placeholder: the language server has not landed)"
-    say "SKIP $e: sherpa lsp is still the placeholder on this branch (the language server has not landed)"
-  done
-else
-  wants nvim && test_nvim
-  wants emacs && test_emacs
-  wants vscode && test_vscode
-fi
+wants nvim && test_nvim
+wants emacs && test_emacs
+wants vscode && test_vscode
 
 # ---------------------------------------------------------------- summary
 passed=0 failed=0 skipped=0
