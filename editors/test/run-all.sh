@@ -129,7 +129,18 @@ for f in expect["findings"]:
 expect["findings"] = kept
 json.dump(expect, sys.stdout)
 PY
-export SHERPA_TEST_CLI="$WORK/cli.json" SHERPA_TEST_EXPECT="$WORK/expect.json"
+# And what `sherpa check` reports once the quick fix has removed its line, to compare after the fix.
+mkdir -p "$WORK/cli-after"
+python3 - "$WORK/expect.json" "$ROOT/tests/fixtures/seed.txt" >"$WORK/cli-after/seed.txt" <<'PY'
+import json, sys
+line = json.load(open(sys.argv[1]))["quick_fix"]["line"]
+lines = open(sys.argv[2], newline="").read().split("\n")
+del lines[line - 1]
+sys.stdout.write("\n".join(lines))
+PY
+sherpa check --format json --fail-on never "$WORK/cli-after/seed.txt" >"$WORK/cli-after.json" 2>>"$WORK/cli.err" || {
+  say "FAIL: sherpa check on the fixed seed draft failed:"; cat "$WORK/cli.err"; exit 1; }
+export SHERPA_TEST_CLI="$WORK/cli.json" SHERPA_TEST_CLI_AFTER="$WORK/cli-after.json" SHERPA_TEST_EXPECT="$WORK/expect.json"
 export SHERPA_EDITORS_README="$ROOT/editors/README.md"
 
 run_report() { # editor, seconds, status
