@@ -298,6 +298,16 @@ impl Settings {
     }
 }
 
+/// Walk a folder the way every sherpa front end does: `.gitignore` (also outside a git
+/// repository), `.sherpaignore`, hidden files skipped, paths in sorted order.
+pub fn draft_walker(root: &Path) -> ignore::Walk {
+    ignore::WalkBuilder::new(root)
+        .add_custom_ignore_filename(".sherpaignore")
+        .require_git(false)
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build()
+}
+
 fn matches_rule(name: &str, rule: &RuleMeta) -> bool {
     name == rule.name || name == rule.family.as_str() || name == "all"
 }

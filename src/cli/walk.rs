@@ -37,12 +37,7 @@ fn walk_dir(
     files: &mut BTreeSet<PathBuf>,
     errors: &mut Vec<String>,
 ) {
-    let walker = ignore::WalkBuilder::new(root)
-        .add_custom_ignore_filename(".sherpaignore")
-        .require_git(false)
-        .sort_by_file_path(|a, b| a.cmp(b))
-        .build();
-    for entry in walker {
+    for entry in crate::config::draft_walker(root) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {

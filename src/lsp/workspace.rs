@@ -67,12 +67,7 @@ pub fn scan(
     let mut notes = Vec::new();
     let mut candidates: Vec<(PathBuf, Arc<Settings>)> = Vec::new();
     'roots: for root in roots {
-        let walker = ignore::WalkBuilder::new(root)
-            .add_custom_ignore_filename(".sherpaignore")
-            .require_git(false)
-            .sort_by_file_path(|a, b| a.cmp(b))
-            .build();
-        for entry in walker {
+        for entry in crate::config::draft_walker(root) {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
