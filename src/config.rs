@@ -11,6 +11,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::diagnostic::Severity;
+use crate::names::NamesSettings;
 use crate::rules::{self, Family, RULES, RuleMeta};
 
 pub const CONFIG_FILE_NAMES: [&str; 2] = ["sherpa.toml", ".sherpa.toml"];
@@ -114,6 +115,8 @@ pub struct Settings {
     rules: Vec<RuleSettings>,
     pub files: FileSettings,
     pub organizations: toml::Table,
+    /// `[organizations]`, typed and validated at load time (the gazetteer merged once).
+    names: Arc<NamesSettings>,
 }
 
 impl fmt::Debug for Settings {
@@ -141,6 +144,7 @@ impl Default for Settings {
             rules,
             files: FileSettings::default(),
             organizations: toml::Table::new(),
+            names: Arc::new(NamesSettings::default()),
         }
     }
 }
@@ -222,6 +226,9 @@ impl Settings {
         }
         if let Some(organizations) = raw.organizations {
             settings.organizations = organizations.into_inner();
+            let names = NamesSettings::from_config_text(text)
+                .map_err(|p| error(p.offset.and_then(line_of), p.message))?;
+            settings.names = Arc::new(names);
         }
         Ok(settings)
     }
@@ -243,6 +250,11 @@ impl Settings {
                 .map(|n| d.join(n))
                 .find(|p| p.is_file())
         })
+    }
+
+    /// What the names rules read from `[organizations]`.
+    pub fn names(&self) -> &Arc<NamesSettings> {
+        &self.names
     }
 
     pub fn rule(&self, rule: &RuleMeta) -> &RuleSettings {
@@ -391,6 +403,31 @@ mod tests {
         );
 
         assert!(Settings::from_toml("this is = = not toml", None).is_err());
+    }
+
+    #[test]
+    fn organizations_problems_name_file_line_and_key() {
+        let path = Path::new("drafts/sherpa.toml");
+        let err = Settings::from_toml(
+            "[files]\nextensions = [\"md\"]\n\n[organizations]\nprefer = \"canonical\"\nwell_known = [\"X\"]\n",
+            Some(path),
+        )
+        .unwrap_err();
+        assert_eq!(err.line, Some(6), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("drafts/sherpa.toml:6: organizations:"),
+            "{err}"
+        );
+        assert!(err.message.contains("well_known"), "{err}");
+
+        let settings = Settings::from_toml(
+            "[organizations]\nprefer = \"majority\"\nwell-known = [\"CSTO\"]\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(settings.names().prefer, crate::names::Prefer::Majority);
+        assert!(settings.names().is_well_known("CSTO", false));
     }
 
     #[test]

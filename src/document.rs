@@ -1,7 +1,8 @@
 //! A draft split into blocks (paragraphs, headings, list items, quotes) with byte spans.
 
+use std::any::{Any, TypeId};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::diagnostic::TextRange;
 use crate::line_index::LineIndex;
@@ -58,6 +59,8 @@ pub struct Document {
     suppressions: Suppressions,
     /// Per-block facts for the duplicate rules, computed once on first use.
     paragraph_facts: OnceLock<Vec<ParagraphFacts>>,
+    /// Facts several rules derive from this draft, computed once (see [`Document::memo`]).
+    memo: Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
 }
 
 impl Document {
@@ -83,7 +86,34 @@ impl Document {
             lines,
             suppressions,
             paragraph_facts: OnceLock::new(),
+            memo: Mutex::new(Vec::new()),
         }
+    }
+
+    /// A value computed from this draft once and shared by every rule that asks for the same
+    /// type: `valid` says whether a stored value still applies (for example, to the same
+    /// settings); when it does not, `compute` runs again and replaces it.
+    pub fn memo<T: Any + Send + Sync>(
+        &self,
+        valid: impl Fn(&T) -> bool,
+        compute: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let id = TypeId::of::<T>();
+        let stored = {
+            let memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+            memo.iter()
+                .find(|(t, _)| *t == id)
+                .and_then(|(_, v)| Arc::clone(v).downcast::<T>().ok())
+        };
+        if let Some(value) = stored.filter(|v| valid(v)) {
+            return value;
+        }
+        // Computed without the lock held: a rule that panics here poisons nothing.
+        let value = Arc::new(compute());
+        let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        memo.retain(|(t, _)| *t != id);
+        memo.push((id, Arc::clone(&value) as Arc<dyn Any + Send + Sync>));
+        value
     }
 
     pub fn kind(&self) -> DocumentKind {
@@ -210,6 +240,21 @@ mod tests {
             format!("{}{}", &source[..span.start], &source[span.end..]),
             "- first item here\n- third\n"
         );
+    }
+
+    #[test]
+    fn memo_computes_once_and_recomputes_when_no_longer_valid() {
+        let doc = Document::new("Text.", DocumentKind::Plain);
+        let calls = std::cell::Cell::new(0);
+        let compute = |n: u32| {
+            calls.set(calls.get() + 1);
+            n
+        };
+        assert_eq!(*doc.memo(|_: &u32| true, || compute(1)), 1);
+        assert_eq!(*doc.memo(|_: &u32| true, || compute(2)), 1);
+        assert_eq!(calls.get(), 1);
+        assert_eq!(*doc.memo(|v: &u32| *v == 3, || compute(3)), 3);
+        assert_eq!(calls.get(), 2);
     }
 
     #[test]

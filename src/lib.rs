@@ -13,6 +13,7 @@ pub mod line_index;
 pub mod lint;
 pub mod lsp;
 pub mod markdown;
+pub mod names;
 pub mod plain;
 pub mod rules;
 pub mod similarity;

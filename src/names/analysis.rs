@@ -1,0 +1,1053 @@
+//! What the names rules know about one draft: where organizations are named, which acronyms are
+//! used, and which the draft defines. Computed once per draft and shared by the five rules.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::config::NamesSettings;
+use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, OrgId};
+use super::normalize::{self, HARD, Stream};
+use crate::diagnostic::TextRange;
+use crate::document::{BlockKind, Document};
+use crate::text::words;
+
+/// An organization as this draft knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    /// In the gazetteer (built in or configured).
+    Org(OrgId),
+    /// Unknown to the gazetteer, defined by the draft ("Long Name (ACR)"): index into
+    /// [`Analysis::learned`].
+    Learned(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct BlockFacts {
+    pub span: TextRange,
+    /// All capitals (a shouted heading) or a block quotation: not checked.
+    pub skipped: bool,
+    /// A heading, a title line or a short list item without sentence punctuation.
+    pub heading_like: bool,
+}
+
+/// An organization named in full (not by acronym).
+#[derive(Clone, Debug)]
+pub struct Mention {
+    pub raw: TextRange,
+    pub entity: Entity,
+    /// The gazetteer form it is a spelling of; `None` for loose matches (word order, changed
+    /// function words) and for learned names.
+    pub form: Option<Form>,
+    pub block: usize,
+    /// Inside a quotation of another text, a shouted heading or a block quote.
+    pub ignored: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcronymStyle {
+    Plain,
+    /// "U.N." for UN.
+    Dotted,
+    /// "NGOs" for NGO.
+    Plural,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ignore {
+    RomanNumeral,
+    Unit,
+    /// Part of a document symbol such as A/RES/80/4 or GC(69)/RES/10.
+    Symbol,
+    /// Inside a quotation of another text.
+    Quoted,
+    /// In a shouted heading or a block quote.
+    Skipped,
+}
+
+#[derive(Clone, Debug)]
+pub struct AcronymUse {
+    /// As written, dots and plural "s" included, possessive excluded.
+    pub raw: TextRange,
+    /// Singular, undotted: the key definitions and uses are matched on.
+    pub key: String,
+    pub style: AcronymStyle,
+    pub possessive: bool,
+    pub block: usize,
+    /// The gazetteer organization that owns the key, if any.
+    pub owner: Option<OrgId>,
+    pub ignore: Option<Ignore>,
+    /// Set when this occurrence is the acronym of a definition.
+    pub definition: Option<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefinitionShape {
+    /// "Long Name (ACR)"
+    LongFirst,
+    /// "ACR (Long Name)"
+    AcronymFirst,
+}
+
+#[derive(Clone, Debug)]
+pub struct Definition {
+    pub key: String,
+    pub acronym: TextRange,
+    pub long: TextRange,
+    /// The whole definition: "Long Name (ACR)" or "ACR (Long Name)", parentheses included.
+    pub whole: TextRange,
+    pub shape: DefinitionShape,
+    /// Normalized long form.
+    pub long_key: String,
+    pub entity: Entity,
+    pub block: usize,
+}
+
+/// An organization the gazetteer does not know, defined by the draft.
+#[derive(Clone, Debug)]
+pub struct Learned {
+    pub key: String,
+    /// The long form of its first definition, as written.
+    pub name: String,
+    pub long_key: String,
+    pub first_definition: usize,
+}
+
+#[derive(Debug)]
+pub struct Analysis {
+    settings: Arc<NamesSettings>,
+    pub blocks: Vec<BlockFacts>,
+    pub stream: Stream,
+    /// Sorted by position.
+    pub mentions: Vec<Mention>,
+    /// Sorted by position.
+    pub acronyms: Vec<AcronymUse>,
+    /// Sorted by position.
+    pub definitions: Vec<Definition>,
+    pub learned: Vec<Learned>,
+    /// What each defined acronym means in this draft (its first definition).
+    pub meanings: HashMap<String, Entity>,
+    /// Quotations of other texts (quoted spans of four words or more).
+    pub quotations: Vec<TextRange>,
+}
+
+impl Analysis {
+    pub fn is_for(&self, settings: &Arc<NamesSettings>) -> bool {
+        Arc::ptr_eq(&self.settings, settings)
+    }
+
+    pub fn settings(&self) -> &NamesSettings {
+        &self.settings
+    }
+
+    pub fn gazetteer(&self) -> &Gazetteer {
+        self.settings.gazetteer()
+    }
+
+    /// The organization an acronym stands for in this draft: its own definition first, then
+    /// the gazetteer.
+    pub fn meaning(&self, key: &str) -> Option<Entity> {
+        self.meanings
+            .get(key)
+            .copied()
+            .or_else(|| self.gazetteer().acronym_owner(key).map(Entity::Org))
+    }
+
+    /// The accepted name of an entity: the gazetteer's, or the draft's first definition.
+    pub fn display_name(&self, entity: Entity) -> &str {
+        match entity {
+            Entity::Org(id) => &self.gazetteer().org(id).name,
+            Entity::Learned(i) => &self.learned[i].name,
+        }
+    }
+
+    pub fn new(doc: &Document, settings: Arc<NamesSettings>) -> Self {
+        let text = doc.text();
+        let mut analysis = Analysis {
+            settings,
+            blocks: Vec::with_capacity(doc.blocks().len()),
+            stream: Stream::default(),
+            mentions: Vec::new(),
+            acronyms: Vec::new(),
+            definitions: Vec::new(),
+            learned: Vec::new(),
+            meanings: HashMap::new(),
+            quotations: Vec::new(),
+        };
+        for block in doc.blocks() {
+            let span = block.span;
+            let slice = span.slice(text);
+            analysis.blocks.push(BlockFacts {
+                span,
+                skipped: block.kind == BlockKind::Quote || is_shouted(slice),
+                heading_like: block.kind == BlockKind::Heading || looks_like_heading(slice),
+            });
+            find_quotations(text, span, &mut analysis.quotations);
+            analysis.stream.push_block(text, span);
+        }
+        analysis.scan_acronyms(text);
+        analysis.find_definitions(text);
+        analysis.find_mentions(text);
+        analysis
+    }
+
+    fn is_quoted(&self, range: TextRange) -> bool {
+        let i = self.quotations.partition_point(|q| q.end <= range.start);
+        self.quotations
+            .get(i)
+            .is_some_and(|q| q.contains_range(range))
+    }
+
+    fn block_of(&self, offset: usize) -> usize {
+        self.blocks
+            .partition_point(|b| b.span.end < offset)
+            .min(self.blocks.len().saturating_sub(1))
+    }
+
+    fn scan_acronyms(&mut self, text: &str) {
+        let gazetteer = self.settings.gazetteer();
+        let mut hits: Vec<AcronymHit> = Vec::new();
+        let mut uses: Vec<AcronymUse> = Vec::new();
+        for (index, block) in self.blocks.iter().enumerate() {
+            hits.clear();
+            gazetteer.find_acronyms(text, block.span, &mut hits);
+            for hit in &hits {
+                let written = hit.raw.slice(text);
+                uses.push(AcronymUse {
+                    raw: hit.raw,
+                    possessive: possessive_after(text, hit.raw),
+                    key: written.replace('’', "'"),
+                    style: AcronymStyle::Plain,
+                    block: index,
+                    owner: Some(hit.org),
+                    ignore: None,
+                    definition: None,
+                });
+            }
+            let mut skip_until = block.span.start;
+            for word in words(text, block.span) {
+                if word.start < skip_until {
+                    continue;
+                }
+                if let Some((raw, key)) = dotted_acronym(text, word.start, block.span.end) {
+                    skip_until = raw.end;
+                    if let Some(owner) = gazetteer.acronym_owner(&key) {
+                        uses.push(AcronymUse {
+                            raw,
+                            possessive: false,
+                            key,
+                            style: AcronymStyle::Dotted,
+                            block: index,
+                            owner: Some(owner),
+                            ignore: None,
+                            definition: None,
+                        });
+                    }
+                    continue;
+                }
+                if hits.iter().any(|h| h.raw.overlaps(word)) {
+                    continue;
+                }
+                let whole = word.slice(text);
+                let (base_end, possessive) = match ["’s", "'s"]
+                    .iter()
+                    .find(|s| whole.len() > s.len() + 1 && whole.ends_with(*s))
+                {
+                    Some(s) => (word.end - s.len(), true),
+                    None => (word.end, false),
+                };
+                let base = TextRange::new(word.start, base_end);
+                let base_text = base.slice(text);
+                if gazetteer.well_known_terms.contains(base_text)
+                    || gazetteer.units.contains(base_text)
+                {
+                    // "COVID-19", "SARS-CoV-2": known as a whole, not part by part.
+                    if is_acronym_like(base_text.split('-').next().unwrap_or("")) {
+                        uses.push(AcronymUse {
+                            raw: base,
+                            possessive,
+                            key: base_text.to_string(),
+                            style: AcronymStyle::Plain,
+                            block: index,
+                            owner: None,
+                            ignore: gazetteer.units.contains(base_text).then_some(Ignore::Unit),
+                            definition: None,
+                        });
+                    }
+                    continue;
+                }
+                let mut offset = base.start;
+                for part in base_text.split(['-', '‐', '‑']) {
+                    let range = TextRange::new(offset, offset + part.len());
+                    offset = range.end + part_separator_len(text, range.end, base.end);
+                    let (key, style) = match plural_base(part) {
+                        Some(singular) => (singular, AcronymStyle::Plural),
+                        None if is_acronym_like(part) => (part, AcronymStyle::Plain),
+                        None => continue,
+                    };
+                    let is_last = range.end == base.end;
+                    uses.push(AcronymUse {
+                        raw: range,
+                        possessive: possessive && is_last,
+                        key: key.to_string(),
+                        style,
+                        block: index,
+                        owner: gazetteer.acronym_owner(key),
+                        ignore: None,
+                        definition: None,
+                    });
+                }
+            }
+        }
+        uses.sort_by_key(|u| (u.raw.start, u.raw.end));
+        uses.dedup_by_key(|u| u.raw);
+        for u in &mut uses {
+            u.ignore = u.ignore.or_else(|| {
+                if self.blocks[u.block].skipped {
+                    Some(Ignore::Skipped)
+                } else if u.owner.is_none() && is_roman_numeral(&u.key) {
+                    Some(Ignore::RomanNumeral)
+                } else if gazetteer.units.contains(&u.key) {
+                    Some(Ignore::Unit)
+                } else if in_document_symbol(text, u.raw) {
+                    Some(Ignore::Symbol)
+                } else {
+                    None
+                }
+            });
+        }
+        for u in &mut uses {
+            if u.ignore.is_none() && self.is_quoted(u.raw) {
+                u.ignore = Some(Ignore::Quoted);
+            }
+        }
+        self.acronyms = uses;
+    }
+
+    fn find_definitions(&mut self, text: &str) {
+        let gazetteer = self.settings.gazetteer();
+        // Name hits are needed to read "Group of Seven (G7)", where initials do not help.
+        let name_hits = gazetteer.find_names(&self.stream);
+        let mut definitions: Vec<Definition> = Vec::new();
+        for use_index in 0..self.acronyms.len() {
+            let u = &self.acronyms[use_index];
+            if matches!(
+                u.ignore,
+                Some(Ignore::Symbol | Ignore::RomanNumeral | Ignore::Unit)
+            ) || u.style == AcronymStyle::Dotted
+            {
+                continue;
+            }
+            let block = self.blocks[u.block].span;
+            let definition = long_first(gazetteer, text, block, u, &name_hits)
+                .or_else(|| acronym_first(text, block, u));
+            if let Some((long, whole, shape)) = definition {
+                definitions.push(Definition {
+                    key: u.key.clone(),
+                    acronym: u.raw,
+                    long,
+                    whole,
+                    shape,
+                    long_key: normalize::normalize_phrase(long.slice(text)),
+                    entity: Entity::Learned(usize::MAX),
+                    block: u.block,
+                });
+                self.acronyms[use_index].definition = Some(definitions.len() - 1);
+            }
+        }
+        // Resolve each definition to an organization, learning the ones the gazetteer lacks.
+        for index in 0..definitions.len() {
+            let def = &definitions[index];
+            let loose = normalize::loose_key_of_phrase(&def.long_key, LOOSE_MIN_WORDS);
+            let entity = if let Some((org, _)) = gazetteer.exact(&def.long_key) {
+                Entity::Org(org)
+            } else if let Some(org) = loose.as_deref().and_then(|k| gazetteer.loose(k)) {
+                Entity::Org(org)
+            } else if let Some(learned) = self.learned.iter().position(|l| {
+                l.key == def.key
+                    || l.long_key == def.long_key
+                    || (loose.is_some()
+                        && normalize::loose_key_of_phrase(&l.long_key, LOOSE_MIN_WORDS) == loose)
+            }) {
+                Entity::Learned(learned)
+            } else {
+                self.learned.push(Learned {
+                    key: def.key.clone(),
+                    name: normalize::surface(def.long.slice(text)),
+                    long_key: def.long_key.clone(),
+                    first_definition: index,
+                });
+                Entity::Learned(self.learned.len() - 1)
+            };
+            let key = def.key.clone();
+            definitions[index].entity = entity;
+            self.meanings.entry(key).or_insert(entity);
+        }
+        self.definitions = definitions;
+        self.mentions = name_hits
+            .into_iter()
+            .filter(|hit| starts_capitalized(hit.raw.slice(text)))
+            .map(|hit| Mention {
+                raw: hit.raw,
+                entity: Entity::Org(hit.org),
+                form: Some(hit.form),
+                block: 0,
+                ignored: false,
+            })
+            .collect();
+    }
+
+    fn find_mentions(&mut self, text: &str) {
+        let mut mentions = std::mem::take(&mut self.mentions);
+        // Names the draft taught us, wherever they recur.
+        if !self.learned.is_empty() {
+            let patterns: Vec<&str> = self.learned.iter().map(|l| l.long_key.as_str()).collect();
+            if let Ok(automaton) = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns)
+            {
+                let mut found: Vec<(usize, usize, usize)> = automaton
+                    .find_overlapping_iter(&self.stream.text)
+                    .filter(|m| self.stream.on_boundaries(m.start(), m.end()))
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                    .collect();
+                found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+                let mut cursor = 0;
+                for (start, end, pattern) in found {
+                    if start < cursor {
+                        continue;
+                    }
+                    let Some((_, _, raw)) = self.stream.raw_range(start, end) else {
+                        continue;
+                    };
+                    if mentions.iter().any(|m| m.raw.overlaps(raw)) {
+                        continue;
+                    }
+                    cursor = end;
+                    mentions.push(Mention {
+                        raw,
+                        entity: Entity::Learned(pattern),
+                        form: None,
+                        block: 0,
+                        ignored: false,
+                    });
+                }
+            }
+        }
+        // Every definition's long form is a mention of what it defines.
+        for def in &self.definitions {
+            if !mentions.iter().any(|m| m.raw.overlaps(def.long)) {
+                mentions.push(Mention {
+                    raw: def.long,
+                    entity: def.entity,
+                    form: None,
+                    block: 0,
+                    ignored: false,
+                });
+            }
+        }
+        self.find_loose_mentions(text, &mut mentions);
+        mentions.sort_by_key(|m| (m.raw.start, m.raw.end));
+        for m in &mut mentions {
+            m.block = self.block_of(m.raw.start);
+        }
+        for m in &mut mentions {
+            m.ignored = self.blocks[m.block].skipped || self.is_quoted(m.raw);
+        }
+        self.mentions = mentions;
+    }
+
+    /// Names of organizations this draft mentions, written with their words in another order,
+    /// other function words or another inflection ("Partnership to Accelerate Clean Energy").
+    fn find_loose_mentions(&self, text: &str, mentions: &mut Vec<Mention>) {
+        let gazetteer = self.settings.gazetteer();
+        let mut present: HashSet<Entity> = mentions.iter().map(|m| m.entity).collect();
+        present.extend(self.definitions.iter().map(|d| d.entity));
+        present.extend(
+            self.acronyms
+                .iter()
+                .filter(|u| u.ignore.is_none())
+                .filter_map(|u| self.meaning(&u.key)),
+        );
+        let mut targets: HashMap<String, Entity> = HashMap::new();
+        let mut sizes: Vec<usize> = Vec::new();
+        let mut add = |normalized: &str, entity: Entity, targets: &mut HashMap<_, _>| {
+            if let Some(key) = normalize::loose_key_of_phrase(normalized, LOOSE_MIN_WORDS) {
+                let size = key.split(' ').count();
+                if !sizes.contains(&size) {
+                    sizes.push(size);
+                }
+                targets.insert(key, entity);
+            }
+        };
+        for &entity in &present {
+            match entity {
+                Entity::Org(id) => {
+                    let org = gazetteer.org(id);
+                    for written in std::iter::once(&org.name).chain(&org.aliases) {
+                        add(&normalize::normalize_phrase(written), entity, &mut targets);
+                    }
+                }
+                Entity::Learned(i) => add(&self.learned[i].long_key, entity, &mut targets),
+            }
+        }
+        if targets.is_empty() {
+            return;
+        }
+        let stream = &self.stream;
+        let tokens = &stream.tokens;
+        let token_text = |i: usize| &stream.text[tokens[i].start as usize..tokens[i].end as usize];
+        let mut i = 0;
+        while i < tokens.len() {
+            // A run of capitalized words and the function words between them.
+            let mut content: Vec<usize> = Vec::new();
+            let mut j = i;
+            while j < tokens.len() {
+                let word = token_text(j);
+                let capitalized = starts_capitalized(tokens[j].raw.slice(text));
+                let function = normalize::is_function_word(word);
+                if function && !content.is_empty() {
+                    // Allowed inside, not at the start.
+                } else if capitalized && !function {
+                    content.push(j);
+                } else {
+                    break;
+                }
+                let gap = stream.text.as_bytes().get(tokens[j].end as usize).copied();
+                j += 1;
+                if gap == Some(HARD as u8) {
+                    break;
+                }
+            }
+            let next = j.max(i + 1);
+            let mut start = 0;
+            'windows: while start < content.len() {
+                for &size in &sizes {
+                    if start + size > content.len() {
+                        continue;
+                    }
+                    let window = &content[start..start + size];
+                    let Some(key) = normalize::loose_key(window.iter().map(|&t| token_text(t)), 1)
+                    else {
+                        continue;
+                    };
+                    let Some(&entity) = targets.get(&key) else {
+                        continue;
+                    };
+                    let raw = TextRange::new(
+                        tokens[window[0]].raw.start,
+                        tokens[window[size - 1]].raw.end,
+                    );
+                    if mentions.iter().any(|m| m.raw.overlaps(raw)) {
+                        continue;
+                    }
+                    mentions.push(Mention {
+                        raw,
+                        entity,
+                        form: None,
+                        block: 0,
+                        ignored: false,
+                    });
+                    start += size;
+                    continue 'windows;
+                }
+                start += 1;
+            }
+            i = next;
+        }
+    }
+}
+
+fn starts_capitalized(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// A word that reads as an acronym: capitals (and digits) dominate, e.g. "CSTO", "G7",
+/// "AfDB", "COP28"; not "Paris", "McCain" or "2030".
+pub fn is_acronym_like(word: &str) -> bool {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if !(first.is_uppercase() || first.is_ascii_digit()) {
+        return false;
+    }
+    let (mut upper, mut lower, mut digits) = (0, 0, 0);
+    for c in word.chars() {
+        if c.is_uppercase() {
+            upper += 1;
+        } else if c.is_lowercase() {
+            lower += 1;
+        } else if c.is_ascii_digit() {
+            digits += 1;
+        } else if !c.is_alphanumeric() {
+            return false;
+        }
+    }
+    upper >= 1 && upper + digits >= 2 && lower <= upper / 2 + usize::from(upper >= 2)
+}
+
+/// "NGOs" → "NGO": a plural of an all-capital acronym.
+fn plural_base(word: &str) -> Option<&str> {
+    let base = word.strip_suffix('s')?;
+    (base.chars().count() >= 2
+        && base.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+        && base.chars().next().is_some_and(char::is_uppercase))
+    .then_some(base)
+}
+
+fn possessive_after(text: &str, raw: TextRange) -> bool {
+    let rest = &text[raw.end..];
+    rest.starts_with("’s") || rest.starts_with("'s")
+}
+
+fn part_separator_len(text: &str, at: usize, end: usize) -> usize {
+    if at >= end {
+        return 0;
+    }
+    text[at..].chars().next().map_or(0, char::len_utf8)
+}
+
+/// "U.N." or "U.S.A.": single capitals each followed by a dot, at least two. `start` is the
+/// start of a word, so the first capital stands alone.
+fn dotted_acronym(text: &str, start: usize, end: usize) -> Option<(TextRange, String)> {
+    let mut pos = start;
+    let mut key = String::new();
+    while pos < end {
+        let mut chars = text[pos..end].chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), Some('.')) if c.is_uppercase() => {
+                key.push(c);
+                pos += c.len_utf8() + 1;
+            }
+            _ => break,
+        }
+    }
+    (key.chars().count() >= 2).then(|| (TextRange::new(start, pos), key))
+}
+
+fn is_roman_numeral(word: &str) -> bool {
+    let value = |c: char| match c {
+        'I' => 1,
+        'V' => 5,
+        'X' => 10,
+        'L' => 50,
+        'C' => 100,
+        'D' => 500,
+        'M' => 1000,
+        _ => 0,
+    };
+    let values: Vec<u32> = word.chars().map(value).collect();
+    if values.is_empty() || values.contains(&0) {
+        return false;
+    }
+    let mut total = 0i64;
+    for (i, &v) in values.iter().enumerate() {
+        if values.get(i + 1).is_some_and(|&next| next > v) {
+            total -= i64::from(v);
+        } else {
+            total += i64::from(v);
+        }
+    }
+    // Only the canonical spelling of its value: "IIII" and "IC" are not numerals.
+    (1..4000).contains(&total) && to_roman(total as u32) == word
+}
+
+fn to_roman(mut n: u32) -> String {
+    const TABLE: [(u32, &str); 13] = [
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ];
+    let mut out = String::new();
+    for (value, numeral) in TABLE {
+        while n >= value {
+            out.push_str(numeral);
+            n -= value;
+        }
+    }
+    out
+}
+
+/// A/RES/80/4, A/CONF.231/3, GC(69)/RES/10, E/CN.4: capitals glued to slashes, dots or
+/// brackets are parts of a document symbol, not acronyms.
+fn in_document_symbol(text: &str, raw: TextRange) -> bool {
+    let before = text[..raw.start].chars().next_back();
+    let mut after = text[raw.end..].chars();
+    let next = after.next();
+    let next2 = after.next();
+    matches!(before, Some('/' | '\\'))
+        || (matches!(before, Some('.')) && text[..raw.start].len() >= 2 && {
+            let b = text[..raw.start - 1].chars().next_back();
+            b.is_some_and(|c| c.is_alphanumeric())
+        })
+        || matches!(next, Some('/' | '('))
+        || (next == Some('.') && next2.is_some_and(|c| c.is_alphanumeric()))
+}
+
+/// Mostly capitals: a shouted heading such as "G7 LEADERS' STATEMENT".
+fn is_shouted(block: &str) -> bool {
+    let (mut upper, mut lower) = (0usize, 0usize);
+    for c in block.chars() {
+        if c.is_uppercase() {
+            upper += 1;
+        } else if c.is_lowercase() {
+            lower += 1;
+        }
+    }
+    upper >= 8 && lower * 10 <= upper
+}
+
+fn looks_like_heading(block: &str) -> bool {
+    let trimmed = block.trim_end();
+    let ends_sentence = trimmed
+        .chars()
+        .next_back()
+        .is_some_and(|c| matches!(c, '.' | ';' | ':' | '!' | '?' | ',' | '”' | '"' | '»'));
+    !ends_sentence && trimmed.split_whitespace().count() <= 16
+}
+
+/// Quoted spans of four words or more inside a block: quotations of other texts.
+fn find_quotations(text: &str, block: TextRange, out: &mut Vec<TextRange>) {
+    let slice = block.slice(text);
+    let mut open: Option<(usize, char)> = None;
+    for (i, c) in slice.char_indices() {
+        match (open, c) {
+            (None, '“' | '"' | '«') => open = Some((i, c)),
+            (Some((start, opener)), '”' | '"' | '»')
+                if (opener == '"') == (c == '"') && (opener == '«') == (c == '»') =>
+            {
+                let range = TextRange::new(block.start + start, block.start + i + c.len_utf8());
+                if words(text, range).take(4).count() == 4 {
+                    out.push(range);
+                }
+                open = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Schwartz–Hearst: the shortest phrase ending `window` whose letters spell `acronym` in order,
+/// its first letter starting a word. Returns the byte offset in `window` where it starts.
+fn schwartz_hearst(window: &str, acronym: &str) -> Option<usize> {
+    let long: Vec<(usize, char)> = window.char_indices().collect();
+    let short: Vec<char> = acronym
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if short.is_empty() || long.is_empty() {
+        return None;
+    }
+    let mut l = long.len() as isize - 1;
+    for s in (0..short.len()).rev() {
+        let c = short[s];
+        loop {
+            if l < 0 {
+                return None;
+            }
+            let (_, lc) = long[l as usize];
+            let matches = lc.to_lowercase().eq(std::iter::once(c));
+            let at_word_start = l == 0 || !long[l as usize - 1].1.is_alphanumeric();
+            if matches && (s > 0 || at_word_start) {
+                break;
+            }
+            l -= 1;
+        }
+        l -= 1;
+    }
+    let start = (l + 1) as usize;
+    Some(long[start].0)
+}
+
+/// "Long Name (ACR)": the acronym alone inside brackets, a long form spelled by the words before.
+fn long_first(
+    gazetteer: &Gazetteer,
+    text: &str,
+    block: TextRange,
+    u: &AcronymUse,
+    name_hits: &[super::gazetteer::NameHit],
+) -> Option<(TextRange, TextRange, DefinitionShape)> {
+    let (open, close) = enclosing_brackets(text, block, u.raw)?;
+    let before = text[block.start..open].trim_end();
+    let long_end = block.start + before.len();
+    if before.is_empty() {
+        return None;
+    }
+    let whole_end = close + 1;
+    // A gazetteer name right before the bracket is the long form ("Group of Seven (G7)").
+    let at = name_hits.partition_point(|h| h.raw.end < long_end);
+    if let Some(hit) = name_hits.get(at).filter(|h| {
+        h.raw.end == long_end
+            && (gazetteer.acronym_owner(&u.key) == Some(h.org)
+                || schwartz_hearst(h.raw.slice(text), &u.key) == Some(0))
+    }) {
+        return Some((
+            hit.raw,
+            TextRange::new(hit.raw.start, whole_end),
+            DefinitionShape::LongFirst,
+        ));
+    }
+    let letters = u.key.chars().filter(|c| c.is_alphanumeric()).count();
+    let max_words = (letters + 5).min(letters * 2).max(2);
+    // The last `max_words` words before the bracket, within the current clause.
+    let mut window_start = long_end;
+    for (count, word) in words_backwards(text, block.start, long_end).enumerate() {
+        if count == max_words {
+            break;
+        }
+        let gap = &text[word.end..window_start];
+        if window_start != long_end && gap.contains(['(', ')', ';', ':', '.', '“', '”', '"']) {
+            if !(gap.trim() == "." && is_initial(word.slice(text))) {
+                break;
+            }
+        }
+        window_start = word.start;
+    }
+    let window = &text[window_start..long_end];
+    let start = window_start + schwartz_hearst(window, &u.key)?;
+    let long = TextRange::new(start, long_end);
+    // The long form must have more words than one and must not be the acronym itself.
+    if words(text, long).nth(1).is_none() {
+        return None;
+    }
+    Some((
+        long,
+        TextRange::new(start, whole_end),
+        DefinitionShape::LongFirst,
+    ))
+}
+
+fn is_initial(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if c.is_uppercase())
+}
+
+/// "ACR (Long Name)": the acronym right before a bracket whose content it abbreviates.
+fn acronym_first(
+    text: &str,
+    block: TextRange,
+    u: &AcronymUse,
+) -> Option<(TextRange, TextRange, DefinitionShape)> {
+    let rest = &text[u.raw.end..block.end];
+    let trimmed = rest.trim_start();
+    if !trimmed.starts_with('(') || rest.len() == trimmed.len() {
+        return None;
+    }
+    let open = u.raw.end + (rest.len() - trimmed.len());
+    let close = open + trimmed.find(')')?;
+    let inner = &text[open + 1..close];
+    if inner.contains('(') {
+        return None;
+    }
+    let content = inner.trim();
+    let content_start = open + 1 + (inner.len() - inner.trim_start().len());
+    if words(content, TextRange::new(0, content.len())).count() < 2 || !starts_capitalized(content)
+    {
+        return None;
+    }
+    let letters = u.key.chars().filter(|c| c.is_alphanumeric()).count();
+    if words(content, TextRange::new(0, content.len())).count() > (letters + 5).min(letters * 2) {
+        return None;
+    }
+    // The acronym's letters must spell the whole content, from its first word.
+    if schwartz_hearst(content, &u.key)? != 0 {
+        return None;
+    }
+    Some((
+        TextRange::new(content_start, content_start + content.len()),
+        TextRange::new(u.raw.start, close + 1),
+        DefinitionShape::AcronymFirst,
+    ))
+}
+
+/// The brackets around `range` when nothing but quotes and spaces stand between them.
+fn enclosing_brackets(text: &str, block: TextRange, range: TextRange) -> Option<(usize, usize)> {
+    let is_filler = |c: char| c.is_whitespace() || matches!(c, '“' | '”' | '"' | '‘' | '’' | '\'');
+    let before = text[block.start..range.start].trim_end_matches(is_filler);
+    if !before.ends_with('(') {
+        return None;
+    }
+    let open = block.start + before.len() - 1;
+    let after = &text[range.end..block.end];
+    let trimmed = after.trim_start_matches(is_filler);
+    if !trimmed.starts_with(')') {
+        return None;
+    }
+    let close = range.end + (after.len() - trimmed.len());
+    Some((open, close))
+}
+
+fn words_backwards(text: &str, start: usize, end: usize) -> impl Iterator<Item = TextRange> {
+    let mut all: Vec<TextRange> = words(text, TextRange::new(start, end)).collect();
+    all.reverse();
+    all.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::DocumentKind;
+
+    fn analyze(text: &str) -> (Document, Analysis) {
+        let doc = Document::new(text, DocumentKind::Plain);
+        let analysis = Analysis::new(&doc, Arc::new(NamesSettings::default()));
+        (doc, analysis)
+    }
+
+    fn keys(analysis: &Analysis, text: &str) -> Vec<String> {
+        analysis
+            .acronyms
+            .iter()
+            .filter(|u| u.ignore.is_none())
+            .map(|u| format!("{}={}", u.raw.slice(text), u.key))
+            .collect()
+    }
+
+    #[test]
+    fn acronym_shapes() {
+        assert!(is_acronym_like("CSTO"));
+        assert!(is_acronym_like("G7"));
+        assert!(is_acronym_like("AfDB"));
+        assert!(is_acronym_like("COP28"));
+        assert!(is_acronym_like("ECtHR"));
+        assert!(!is_acronym_like("Paris"));
+        assert!(!is_acronym_like("McCain"));
+        assert!(!is_acronym_like("2030"));
+        assert!(!is_acronym_like("A"));
+        assert!(!is_acronym_like("iPhone"));
+    }
+
+    #[test]
+    fn roman_numerals() {
+        for r in ["II", "III", "IV", "VII", "XIV", "XXI", "XLVIII", "MCMXC"] {
+            assert!(is_roman_numeral(r), "{r}");
+        }
+        for r in ["IIII", "VV", "IC", "LDC", "CSTO", "MIM"] {
+            assert!(!is_roman_numeral(r), "{r}");
+        }
+    }
+
+    #[test]
+    fn uses_skip_numerals_symbols_units_and_find_plurals_and_dots() {
+        let text = "Under Chapter VII and A/RES/80/4 and GC(69)/RES/10, 30 GW of NGOs, the CSTO’s \
+                    U.N. role and the COVID-19 response. SCO-CSTO";
+        let (_, analysis) = analyze(text);
+        assert_eq!(
+            keys(&analysis, text),
+            [
+                "NGOs=NGO",
+                "CSTO=CSTO",
+                "U.N.=UN",
+                "COVID-19=COVID-19",
+                "SCO=SCO",
+                "CSTO=CSTO"
+            ]
+        );
+        assert!(analysis.acronyms[4].possessive || analysis.acronyms.iter().any(|u| u.possessive));
+    }
+
+    #[test]
+    fn definitions_in_both_shapes_and_by_name() {
+        let text = "The Partnership for Global Infrastructure and Investment (PGII) and the Group \
+                    of Seven (G7) met. MECB (Multilateral Energy Coordination Bureau) works.";
+        let (_, analysis) = analyze(text);
+        let found: Vec<(&str, &str, &str)> = analysis
+            .definitions
+            .iter()
+            .map(|d| (d.key.as_str(), d.long.slice(text), d.whole.slice(text)))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "PGII",
+                    "Partnership for Global Infrastructure and Investment",
+                    "Partnership for Global Infrastructure and Investment (PGII)"
+                ),
+                ("G7", "Group of Seven", "Group of Seven (G7)"),
+                (
+                    "MECB",
+                    "Multilateral Energy Coordination Bureau",
+                    "MECB (Multilateral Energy Coordination Bureau)"
+                ),
+            ]
+        );
+        assert!(matches!(analysis.meaning("MECB"), Some(Entity::Learned(0))));
+    }
+
+    #[test]
+    fn a_draft_definition_overrides_the_gazetteer() {
+        let text = "The Partnership for Accelerating Clean Energy (PACE) supports PACE projects.";
+        let (_, analysis) = analyze(text);
+        let entity = analysis.meaning("PACE").unwrap();
+        assert_eq!(
+            analysis.display_name(entity),
+            "Partnership for Accelerating Clean Energy"
+        );
+        let text = "The Pacific Energy Bureau Alliance (PACE) supports PACE projects.";
+        let (_, analysis) = analyze(text);
+        let entity = analysis.meaning("PACE").unwrap();
+        assert_eq!(
+            analysis.display_name(entity),
+            "Pacific Energy Bureau Alliance"
+        );
+    }
+
+    #[test]
+    fn schwartz_hearst_finds_the_shortest_long_form() {
+        let window = "the U.S.-UAE Partnership for Accelerating Clean Energy";
+        let start = schwartz_hearst(window, "PACE").unwrap();
+        assert_eq!(
+            &window[start..],
+            "Partnership for Accelerating Clean Energy"
+        );
+        assert_eq!(schwartz_hearst("Group of Seven", "G7"), None);
+    }
+
+    #[test]
+    fn loose_mentions_find_reworded_names_of_present_organizations() {
+        let text = "The Partnership for Accelerating Clean Energy (PACE) began.\n\nThe Partnership to Accelerate Clean Energy grew.";
+        let (_, analysis) = analyze(text);
+        let found: Vec<&str> = analysis
+            .mentions
+            .iter()
+            .map(|m| m.raw.slice(text))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "Partnership for Accelerating Clean Energy",
+                "Partnership to Accelerate Clean Energy"
+            ]
+        );
+        assert_eq!(analysis.mentions[0].entity, analysis.mentions[1].entity);
+    }
+
+    #[test]
+    fn quotations_and_shouted_headings_are_ignored() {
+        let text = "G7 LEADERS’ STATEMENT ON THE CSTO\n\nHe said “the CSTO will act now together” today.\n\nThe CSTO met.";
+        let (_, analysis) = analyze(text);
+        let ignores: Vec<Option<Ignore>> = analysis
+            .acronyms
+            .iter()
+            .filter(|u| u.key == "CSTO")
+            .map(|u| u.ignore)
+            .collect();
+        assert_eq!(ignores, [Some(Ignore::Skipped), Some(Ignore::Quoted), None]);
+    }
+}

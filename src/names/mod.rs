@@ -1,0 +1,23 @@
+//! Organization names and acronyms: the gazetteer, the draft's own definitions, and the facts
+//! the `names` rules share (computed once per draft).
+
+pub mod analysis;
+pub mod config;
+pub mod gazetteer;
+pub mod normalize;
+
+use std::sync::Arc;
+
+pub use analysis::{AcronymStyle, AcronymUse, Analysis, Definition, Entity, Ignore, Mention};
+pub use config::{NamesSettings, Prefer};
+
+use crate::rules::Context;
+
+/// The names facts of the draft being checked, shared by the five names rules.
+pub fn analysis(ctx: &Context<'_>) -> Arc<Analysis> {
+    let settings = ctx.settings.names();
+    ctx.doc.memo(
+        |analysis: &Analysis| analysis.is_for(settings),
+        || Analysis::new(ctx.doc, Arc::clone(settings)),
+    )
+}

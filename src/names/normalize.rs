@@ -1,0 +1,329 @@
+//! The normalized form names are compared in: lower case (Unicode, so Cyrillic folds too), no
+//! inner hyphens or apostrophes, British/American spelling folded ("Organisation" and
+//! "Organization" are one key), words joined by one space. Drafts and gazetteer names go through
+//! the same functions, so a name matches wherever its words match, however it was spelled.
+
+use crate::diagnostic::TextRange;
+use crate::text::words;
+
+/// Separates tokens inside a phrase.
+pub const SOFT: char = ' ';
+/// Separates tokens joined by a slash ("OECD/G20").
+pub const SLASH: char = '/';
+/// Ends a phrase: sentence punctuation, brackets, quotes, block boundaries.
+pub const HARD: char = '|';
+
+/// One word of the draft in the normalized stream.
+#[derive(Clone, Copy, Debug)]
+pub struct Token {
+    /// The word in the draft, without a possessive "’s".
+    pub raw: TextRange,
+    /// The word in [`Stream::text`].
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A draft's words in normalized form, with the way back to the draft's offsets.
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub text: String,
+    pub tokens: Vec<Token>,
+}
+
+impl Stream {
+    /// Appends the words of `text[span]`, then a hard break so nothing matches across blocks.
+    pub fn push_block(&mut self, text: &str, span: TextRange) {
+        let mut previous: Option<TextRange> = None;
+        for word in words(text, span) {
+            if let Some(prev) = previous {
+                push_gap(
+                    &text[prev.end..word.start],
+                    prev.slice(text),
+                    &mut self.text,
+                );
+            }
+            let raw = without_possessive(text, word);
+            let start = self.text.len() as u32;
+            push_word(raw.slice(text), &mut self.text);
+            self.tokens.push(Token {
+                raw,
+                start,
+                end: self.text.len() as u32,
+            });
+            previous = Some(word);
+        }
+        self.text.push(HARD);
+    }
+
+    /// Whether `start..end` of the normalized text begins and ends on token boundaries.
+    pub fn on_boundaries(&self, start: usize, end: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let is_break = |b: u8| matches!(b, b' ' | b'/' | b'|');
+        (start == 0 || is_break(bytes[start - 1])) && (end == bytes.len() || is_break(bytes[end]))
+    }
+
+    /// The draft range covered by normalized `start..end` (which lies on token boundaries).
+    pub fn raw_range(&self, start: usize, end: usize) -> Option<(usize, usize, TextRange)> {
+        let first = self.tokens.partition_point(|t| (t.start as usize) < start);
+        let last = self.tokens.partition_point(|t| (t.end as usize) <= end);
+        if first >= last || self.tokens[first].start as usize != start {
+            return None;
+        }
+        let raw = TextRange::new(self.tokens[first].raw.start, self.tokens[last - 1].raw.end);
+        Some((first, last, raw))
+    }
+}
+
+/// The key of a phrase: what [`Stream`] makes of it.
+pub fn normalize_phrase(phrase: &str) -> String {
+    let mut stream = Stream::default();
+    stream.push_block(phrase, TextRange::new(0, phrase.len()));
+    stream.text.pop();
+    stream.text
+}
+
+/// "NATO’s" is NATO: the possessive is not part of the name.
+fn without_possessive(text: &str, word: TextRange) -> TextRange {
+    let slice = word.slice(text);
+    for suffix in ["'s", "’s"] {
+        if slice.len() > suffix.len() + 1 && slice.ends_with(suffix) {
+            return TextRange::new(word.start, word.end - suffix.len());
+        }
+    }
+    word
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\'' | '’' | '-' | '‐' | '‑')
+}
+
+fn push_word(word: &str, out: &mut String) {
+    let start = out.len();
+    for c in word.chars() {
+        if is_joiner(c) {
+            continue;
+        }
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    fold_spelling(out, start);
+}
+
+/// British and American spellings of the words organization names are made of.
+const SPELLINGS: &[(&str, &str)] = &[
+    ("programme", "program"),
+    ("programmes", "programs"),
+    ("centre", "center"),
+    ("centres", "centers"),
+    ("labour", "labor"),
+    ("defence", "defense"),
+    ("harbour", "harbor"),
+    ("endeavour", "endeavor"),
+    ("licence", "license"),
+    ("neighbourhood", "neighborhood"),
+];
+
+fn fold_spelling(out: &mut String, start: usize) {
+    let word = &out[start..];
+    if let Some(&(_, american)) = SPELLINGS.iter().find(|(british, _)| *british == word) {
+        out.truncate(start);
+        out.push_str(american);
+        return;
+    }
+    // -isation / -isations ("Organisation", "Stabilisation") → -ization.
+    for (suffix, replacement) in [("isation", "ization"), ("isations", "izations")] {
+        if word.len() > suffix.len() + 2 && word.ends_with(suffix) {
+            let at = out.len() - suffix.len();
+            out.truncate(at);
+            out.push_str(replacement);
+            return;
+        }
+    }
+}
+
+/// How the characters between two words join them: inside a name only spaces, commas, dashes,
+/// "&" and the dots of single-letter abbreviations ("U.S.") may appear.
+fn push_gap(gap: &str, previous_word: &str, out: &mut String) {
+    let previous_is_initial = {
+        let mut chars = previous_word.chars();
+        matches!((chars.next(), chars.next()), (Some(c), None) if c.is_uppercase())
+    };
+    let mut slash = false;
+    let mut and = false;
+    for c in gap.chars() {
+        match c {
+            c if c.is_whitespace() => {}
+            ',' | '-' | '‐' | '‑' | '–' | '—' => {}
+            '.' if previous_is_initial => {}
+            '&' => and = true,
+            '/' => slash = true,
+            _ => {
+                out.push(HARD);
+                return;
+            }
+        }
+    }
+    if slash {
+        out.push(SLASH);
+    } else if and {
+        out.push_str(" and ");
+    } else {
+        out.push(SOFT);
+    }
+}
+
+/// Words that do not make a name different when they change ("Partnership to Accelerate" and
+/// "Partnership for Accelerating" are one name written two ways).
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "and", "at", "by", "de", "for", "in", "of", "on", "the", "to", "with",
+];
+
+pub fn is_function_word(normalized_token: &str) -> bool {
+    FUNCTION_WORDS.contains(&normalized_token)
+}
+
+/// A crude stem, enough to equate "Accelerate" and "Accelerating" or "Nation" and "Nations".
+pub fn stem(normalized_token: &str) -> &str {
+    let mut word = normalized_token;
+    for suffix in ["ing", "ed", "s", "e"] {
+        if word.len() > suffix.len() + 3 && word.ends_with(suffix) {
+            word = &word[..word.len() - suffix.len()];
+        }
+    }
+    word
+}
+
+/// The content words of a normalized phrase, stemmed and sorted: equal for names that differ
+/// only in word order, function words or inflection. `None` when fewer than `min_words`.
+pub fn loose_key<'a>(tokens: impl Iterator<Item = &'a str>, min_words: usize) -> Option<String> {
+    let mut stems: Vec<&str> = tokens.filter(|t| !is_function_word(t)).map(stem).collect();
+    if stems.len() < min_words {
+        return None;
+    }
+    stems.sort_unstable();
+    Some(stems.join(" "))
+}
+
+/// The loose key of a normalized phrase (as made by [`normalize_phrase`]).
+pub fn loose_key_of_phrase(normalized: &str, min_words: usize) -> Option<String> {
+    loose_key(
+        normalized
+            .split([SOFT, SLASH, HARD])
+            .filter(|t| !t.is_empty()),
+        min_words,
+    )
+}
+
+/// Whitespace collapsed and typographic apostrophes and hyphens made plain: two surfaces that are
+/// equal here are the same spelling.
+pub fn surface(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(match c {
+            '’' | '‘' => '\'',
+            '‐' | '‑' => '-',
+            c => c,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelling_case_and_hyphens_fold() {
+        assert_eq!(
+            normalize_phrase("Organisation for Economic Co-operation and Development"),
+            normalize_phrase("Organization for Economic Cooperation and Development")
+        );
+        assert_eq!(
+            normalize_phrase("World Food Programme"),
+            "world food program"
+        );
+        assert_eq!(normalize_phrase("European union"), "european union");
+        assert_eq!(
+            normalize_phrase("Союзное Государство"),
+            normalize_phrase("союзное государство")
+        );
+        assert_eq!(
+            normalize_phrase("United Nations Children’s Fund"),
+            normalize_phrase("United Nations Children's Fund")
+        );
+    }
+
+    #[test]
+    fn punctuation_inside_a_name_is_kept_apart_from_punctuation_that_ends_it() {
+        assert_eq!(
+            normalize_phrase("Educational, Scientific and Cultural"),
+            "educational scientific and cultural"
+        );
+        assert_eq!(normalize_phrase("U.S. Agency"), "u s agency");
+        assert_eq!(normalize_phrase("OECD/G20 Forum"), "oecd/g20 forum");
+        assert_eq!(normalize_phrase("Bank. Group"), "bank|group");
+        assert_eq!(
+            normalize_phrase("Trade & Development"),
+            "trade and development"
+        );
+    }
+
+    #[test]
+    fn possessive_is_not_part_of_the_token() {
+        let text = "the World Health Organization’s work";
+        let mut stream = Stream::default();
+        stream.push_block(text, TextRange::new(0, text.len()));
+        assert_eq!(stream.text, "the world health organization work|");
+        assert_eq!(stream.tokens[3].raw.slice(text), "Organization");
+    }
+
+    #[test]
+    fn raw_range_maps_back_to_the_draft() {
+        let text = "The  World Health\nOrganisation met.";
+        let mut stream = Stream::default();
+        stream.push_block(text, TextRange::new(0, text.len()));
+        let key = normalize_phrase("World Health Organization");
+        let at = stream.text.find(&key).unwrap();
+        assert!(stream.on_boundaries(at, at + key.len()));
+        let (_, _, raw) = stream.raw_range(at, at + key.len()).unwrap();
+        assert_eq!(raw.slice(text), "World Health\nOrganisation");
+        assert!(!stream.on_boundaries(at + 1, at + key.len()));
+    }
+
+    #[test]
+    fn loose_keys_ignore_order_function_words_and_inflection() {
+        let a = loose_key_of_phrase(
+            &normalize_phrase("Partnership for Accelerating Clean Energy"),
+            3,
+        );
+        let b = loose_key_of_phrase(
+            &normalize_phrase("Partnership to Accelerate Clean Energy"),
+            3,
+        );
+        assert!(a.is_some());
+        assert_eq!(a, b);
+        assert_ne!(
+            loose_key_of_phrase(&normalize_phrase("United Nations Development Programme"), 3),
+            loose_key_of_phrase(&normalize_phrase("United Nations Environment Programme"), 3)
+        );
+        assert_eq!(loose_key_of_phrase("world bank", 3), None);
+    }
+
+    #[test]
+    fn surfaces_fold_only_spacing_and_typography() {
+        assert_eq!(surface("Children’s  Fund"), "Children's Fund");
+        assert_ne!(surface("Organisation"), surface("Organization"));
+    }
+}
