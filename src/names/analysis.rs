@@ -112,6 +112,9 @@ pub struct Learned {
     pub name: String,
     pub long_key: String,
     pub first_definition: usize,
+    /// Defined in title case, so a name ("Multilateral Energy Coordination Bureau (MECB)") and
+    /// not a term ("artificial intelligence (AI)"): only names are checked for variants.
+    pub is_name: bool,
 }
 
 #[derive(Debug)]
@@ -277,26 +280,64 @@ impl Analysis {
                     }
                     continue;
                 }
+                let mut parts: Vec<TextRange> = Vec::new();
                 let mut offset = base.start;
                 for part in base_text.split(['-', '‐', '‑']) {
-                    let range = TextRange::new(offset, offset + part.len());
-                    offset = range.end + part_separator_len(text, range.end, base.end);
+                    parts.push(TextRange::new(offset, offset + part.len()));
+                    offset += part.len() + part_separator_len(text, offset + part.len(), base.end);
+                }
+                let part_text = |i: usize| parts[i].slice(text);
+                // "INDUS-X", "CAFTA-DR", "AN-IUU": a hyphenated acronym is one acronym.
+                if parts.len() > 1
+                    && (0..parts.len())
+                        .all(|i| is_single_capital(part_text(i)) || is_acronym_like(part_text(i)))
+                    && !(0..parts.len())
+                        .any(|i| part_text(i).starts_with(|c: char| c.is_ascii_digit()))
+                {
+                    uses.push(AcronymUse {
+                        raw: base,
+                        possessive,
+                        key: base_text.to_string(),
+                        style: AcronymStyle::Plain,
+                        block: index,
+                        owner: gazetteer.acronym_owner(base_text),
+                        ignore: None,
+                        definition: None,
+                    });
+                    continue;
+                }
+                for (i, &range) in parts.iter().enumerate() {
+                    let part = range.slice(text);
                     let (key, style) = match plural_base(part) {
                         Some(singular) => (singular, AcronymStyle::Plural),
                         None if is_acronym_like(part) => (part, AcronymStyle::Plain),
                         None => continue,
                     };
-                    let is_last = range.end == base.end;
+                    // "MQ-9B", "EC-M-33/DEC.1", "ES-11/1", "FR4978", "USD70": designations,
+                    // symbols and codes.
+                    let designation = parts[i + 1..]
+                        .iter()
+                        .any(|next| next.slice(text).starts_with(|c: char| c.is_ascii_digit()))
+                        || is_code(part, &gazetteer.units);
                     uses.push(AcronymUse {
                         raw: range,
-                        possessive: possessive && is_last,
+                        possessive: possessive && range.end == base.end,
                         key: key.to_string(),
                         style,
                         block: index,
                         owner: gazetteer.acronym_owner(key),
-                        ignore: None,
+                        ignore: designation.then_some(Ignore::Symbol),
                         definition: None,
                     });
+                }
+            }
+            // "WE, the Leaders", "REAFFIRMING our commitment", "FACT SHEET: …", "WASHINGTON –":
+            // capitals that open a block in the manner of a heading, not acronyms.
+            let mut shouted = shouted_runs(text, block.span, gazetteer);
+            shouted.extend(lead_in(text, block.span, gazetteer));
+            for run in shouted {
+                for u in uses.iter_mut().filter(|u| run.contains_range(u.raw)) {
+                    u.ignore.get_or_insert(Ignore::Skipped);
                 }
             }
         }
@@ -320,6 +361,9 @@ impl Analysis {
         for u in &mut uses {
             if u.ignore.is_none() && self.is_quoted(u.raw) {
                 u.ignore = Some(Ignore::Quoted);
+            }
+            if u.ignore.is_none() && u.owner.is_none() && is_family_name(text, u.raw) {
+                u.ignore = Some(Ignore::Skipped);
             }
         }
         self.acronyms = uses;
@@ -377,6 +421,7 @@ impl Analysis {
                     name: normalize::surface(def.long.slice(text)),
                     long_key: def.long_key.clone(),
                     first_definition: index,
+                    is_name: is_title_case(def.long.slice(text)),
                 });
                 Entity::Learned(self.learned.len() - 1)
             };
@@ -421,7 +466,10 @@ impl Analysis {
                     let Some((_, _, raw)) = self.stream.raw_range(start, end) else {
                         continue;
                     };
-                    if mentions.iter().any(|m| m.raw.overlaps(raw)) {
+                    if !self.learned[pattern].is_name
+                        || !is_title_case(raw.slice(text))
+                        || mentions.iter().any(|m| m.raw.overlaps(raw))
+                    {
                         continue;
                     }
                     cursor = end;
@@ -437,7 +485,13 @@ impl Analysis {
         }
         // Every definition's long form is a mention of what it defines.
         for def in &self.definitions {
-            if !mentions.iter().any(|m| m.raw.overlaps(def.long)) {
+            let is_name = match def.entity {
+                Entity::Org(_) => true,
+                Entity::Learned(i) => {
+                    self.learned[i].is_name && is_title_case(def.long.slice(text))
+                }
+            };
+            if is_name && !mentions.iter().any(|m| m.raw.overlaps(def.long)) {
                 mentions.push(Mention {
                     raw: def.long,
                     entity: def.entity,
@@ -489,7 +543,10 @@ impl Analysis {
                         add(&normalize::normalize_phrase(written), entity, &mut targets);
                     }
                 }
-                Entity::Learned(i) => add(&self.learned[i].long_key, entity, &mut targets),
+                Entity::Learned(i) if self.learned[i].is_name => {
+                    add(&self.learned[i].long_key, entity, &mut targets)
+                }
+                Entity::Learned(_) => {}
             }
         }
         if targets.is_empty() {
@@ -559,6 +616,14 @@ impl Analysis {
     }
 }
 
+/// Every word but function words capitalized: "Women, Peace and Security".
+fn is_title_case(s: &str) -> bool {
+    words(s, TextRange::new(0, s.len())).all(|w| {
+        let w = w.slice(s);
+        normalize::is_function_word(&w.to_lowercase()) || starts_capitalized(w)
+    })
+}
+
 fn starts_capitalized(s: &str) -> bool {
     s.chars()
         .next()
@@ -587,7 +652,8 @@ pub fn is_acronym_like(word: &str) -> bool {
             return false;
         }
     }
-    upper >= 1 && upper + digits >= 2 && lower <= upper / 2 + usize::from(upper >= 2)
+    (upper >= 2 || (upper == 1 && digits >= 1 && first.is_uppercase()))
+        && lower <= upper / 2 + usize::from(upper >= 2)
 }
 
 /// "NGOs" → "NGO": a plural of an all-capital acronym.
@@ -597,6 +663,144 @@ fn plural_base(word: &str) -> Option<&str> {
         && base.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
         && base.chars().next().is_some_and(char::is_uppercase))
     .then_some(base)
+}
+
+fn is_single_capital(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if c.is_uppercase())
+}
+
+/// Flight numbers and amounts: "FR4978", "USD70", "A320", "150GW".
+fn is_code(word: &str, units: &HashSet<String>) -> bool {
+    let letters_at = word
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(word.len());
+    if letters_at > 0 && units.contains(&word[letters_at..]) {
+        return true;
+    }
+    let digits_at = word
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(word.len());
+    let (prefix, suffix) = word.split_at(digits_at);
+    !suffix.is_empty()
+        && suffix.chars().all(|c| c.is_ascii_digit())
+        && (units.contains(prefix) || (suffix.len() >= 3 && prefix.chars().count() <= 3))
+}
+
+/// The capitals a block opens with when they are a heading-style lead-in, not acronyms:
+/// unknown all-capital words, after any numbering, followed by ":", ",", a dash, a lower-case
+/// word or nothing.
+fn lead_in(text: &str, block: TextRange, gazetteer: &Gazetteer) -> Option<TextRange> {
+    let shouted = |w: &str| {
+        w.chars().count() >= 2
+            && w.chars().all(|c| c.is_alphabetic() && c.is_uppercase())
+            && gazetteer.acronym_owner(w).is_none()
+            && !gazetteer.well_known_terms.contains(w)
+    };
+    let mut all =
+        words(text, block).skip_while(|w| w.slice(text).chars().all(|c| c.is_ascii_digit()));
+    let first = all.next().filter(|w| shouted(w.slice(text)))?;
+    let mut last = first;
+    for word in all {
+        if text[last.end..word.start].trim().is_empty() && shouted(word.slice(text)) {
+            last = word;
+        } else {
+            break;
+        }
+    }
+    let after = &text[last.end..block.end];
+    let next = after.trim_start();
+    // Acronyms are rarely seven letters long; an opening word in capitals that long is a lead-in.
+    let follows = next.is_empty()
+        || (first == last && first.slice(text).chars().count() >= 7)
+        || after.starts_with([':', ','])
+        || (after.len() > next.len() && next.starts_with(['–', '—', '-']))
+        || next.starts_with(char::is_lowercase);
+    follows.then(|| TextRange::new(first.start, last.end))
+}
+
+/// Runs of capitalized words inside a block that are shouting, not acronyms: "A. TOWARD A MORE
+/// SECURE AND STABLE WORLD", "HMS QUEEN ELIZABETH", "RED FLAG". Three or more words in
+/// capitals, or two when one of them is a longer word sherpa does not know as an acronym.
+fn shouted_runs(text: &str, block: TextRange, gazetteer: &Gazetteer) -> Vec<TextRange> {
+    let mut runs = Vec::new();
+    let mut run: Vec<TextRange> = Vec::new();
+    let flush = |run: &mut Vec<TextRange>, runs: &mut Vec<TextRange>| {
+        let long = |w: &TextRange| w.slice(text).chars().count() >= 2;
+        let words: Vec<&TextRange> = run.iter().filter(|w| long(w)).collect();
+        let unknown_long_word = words.iter().any(|w| {
+            let w = w.slice(text);
+            w.chars().count() >= 4
+                && w.chars().all(char::is_alphabetic)
+                && gazetteer.acronym_owner(w).is_none()
+                && !gazetteer.well_known_terms.contains(w)
+        });
+        if words.len() >= 3 || (words.len() == 2 && unknown_long_word) {
+            runs.push(TextRange::new(run[0].start, run[run.len() - 1].end));
+        }
+        run.clear();
+    };
+    let mut previous_end = block.start;
+    for word in words(text, block) {
+        let w = word.slice(text);
+        let w = w
+            .strip_suffix("’s")
+            .or_else(|| w.strip_suffix("'s"))
+            .unwrap_or(w);
+        let caps = w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase);
+        let joined = text[previous_end..word.start]
+            .chars()
+            .all(|c| c.is_whitespace() || matches!(c, '.' | '-' | '‐' | '’' | '\''));
+        if !(caps && (run.is_empty() || joined)) {
+            flush(&mut run, &mut runs);
+        }
+        if caps {
+            run.push(word);
+        }
+        previous_end = word.end;
+    }
+    flush(&mut run, &mut runs);
+    runs
+}
+
+/// "Prime Minister of Japan KISHIDA Fumio", "Lt General MU Nair": a family name in capitals
+/// between a title and a given name.
+fn is_family_name(text: &str, raw: TextRange) -> bool {
+    const TITLES: &[&str] = &[
+        "Minister",
+        "President",
+        "General",
+        "Secretary",
+        "Ambassador",
+        "Governor",
+        "Chair",
+        "Chairman",
+        "Chairperson",
+        "Excellency",
+        "Mr",
+        "Ms",
+        "Mrs",
+        "Dr",
+        "Prof",
+        "Japan",
+        "Senator",
+        "Director",
+        "Commissioner",
+        "Admiral",
+        "Colonel",
+    ];
+    let before = text[..raw.start].trim_end().trim_end_matches('.');
+    let previous = before
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let after = &text[raw.end..];
+    let next = after.trim_start();
+    let next_word: String = next.chars().take_while(|c| c.is_alphabetic()).collect();
+    TITLES.contains(&previous)
+        && after.len() > next.len()
+        && next_word.chars().next().is_some_and(char::is_uppercase)
+        && next_word.chars().skip(1).any(char::is_lowercase)
 }
 
 fn possessive_after(text: &str, raw: TextRange) -> bool {
@@ -689,7 +893,13 @@ fn in_document_symbol(text: &str, raw: TextRange) -> bool {
     let mut after = text[raw.end..].chars();
     let next = after.next();
     let next2 = after.next();
-    matches!(before, Some('/' | '\\'))
+    // "53/77 AA of 4 December 1998": the letter suffix of a resolution number.
+    let after_resolution_number = text[..raw.start]
+        .strip_suffix(' ')
+        .and_then(|t| t.rsplit(' ').next())
+        .is_some_and(|t| t.contains('/') && t.chars().all(|c| c.is_ascii_digit() || c == '/'));
+    after_resolution_number
+        || matches!(before, Some('/' | '\\'))
         || (matches!(before, Some('.')) && text[..raw.start].len() >= 2 && {
             let b = text[..raw.start - 1].chars().next_back();
             b.is_some_and(|c| c.is_alphanumeric())
@@ -708,7 +918,7 @@ fn is_shouted(block: &str) -> bool {
             lower += 1;
         }
     }
-    upper >= 8 && lower * 10 <= upper
+    upper >= 5 && lower * 10 <= upper
 }
 
 fn looks_like_heading(block: &str) -> bool {
@@ -802,29 +1012,53 @@ fn long_first(
             DefinitionShape::LongFirst,
         ));
     }
-    let letters = u.key.chars().filter(|c| c.is_alphanumeric()).count();
-    let max_words = (letters + 5).min(letters * 2).max(2);
-    // The last `max_words` words before the bracket, within the current clause.
-    let mut window_start = long_end;
-    for (count, word) in words_backwards(text, block.start, long_end).enumerate() {
-        if count == max_words {
+    let letters: Vec<char> = u.key.chars().filter(|c| c.is_alphanumeric()).collect();
+    let max_content = (letters.len() + 5).min(letters.len() * 2).max(2);
+    // The words before the bracket, within the current clause, with at most `max_content`
+    // content words (function words do not count: "Treaty of Amity and Cooperation in …").
+    let mut window: Vec<TextRange> = Vec::new();
+    let mut content = 0;
+    let mut boundary = long_end;
+    for word in words_backwards(text, block.start, long_end) {
+        let gap = &text[word.end..boundary];
+        if !window.is_empty()
+            && gap.contains(['(', ')', ';', ':', '.', '“', '”', '"'])
+            && !(gap.trim() == "." && ends_with_initial(word.slice(text)))
+        {
             break;
         }
-        let gap = &text[word.end..window_start];
-        if window_start != long_end && gap.contains(['(', ')', ';', ':', '.', '“', '”', '"']) {
-            if !(gap.trim() == "." && is_initial(word.slice(text))) {
+        if !normalize::is_function_word(&word.slice(text).to_lowercase()) {
+            content += 1;
+            if content > max_content {
                 break;
             }
         }
-        window_start = word.start;
+        window.push(word);
+        boundary = word.start;
     }
-    let window = &text[window_start..long_end];
-    let start = window_start + schwartz_hearst(window, &u.key)?;
+    window.reverse();
+    let first = window.first()?.start;
+    // Word initials first; Schwartz–Hearst when letters come from inside words ("ASEAN").
+    let start = initials_start(text, &window, &letters).or_else(|| {
+        let mut start = first + schwartz_hearst(&text[first..long_end], &u.key)?;
+        // "Office of the Prosecutor General of Ukraine (OPG)": the shortest spelling starts at
+        // "of"; a long form starts with a content word, the nearest one with that initial.
+        let at = window.iter().position(|w| w.start == start)?;
+        if normalize::is_function_word(&window[at].slice(text).to_lowercase()) {
+            let initial = letters.first()?;
+            let better = window[..at].iter().rev().find(|w| {
+                let w = w.slice(text);
+                !normalize::is_function_word(&w.to_lowercase())
+                    && w.chars().next().is_some_and(|c| same_letter(c, *initial))
+            })?;
+            start = better.start;
+        }
+        words(text, TextRange::new(start, long_end))
+            .nth(1)
+            .is_some()
+            .then_some(start)
+    })?;
     let long = TextRange::new(start, long_end);
-    // The long form must have more words than one and must not be the acronym itself.
-    if words(text, long).nth(1).is_none() {
-        return None;
-    }
     Some((
         long,
         TextRange::new(start, whole_end),
@@ -832,9 +1066,97 @@ fn long_first(
     ))
 }
 
-fn is_initial(word: &str) -> bool {
+/// The shortest tail of `window` whose words spell `letters` by their initials.
+fn initials_start(text: &str, window: &[TextRange], letters: &[char]) -> Option<usize> {
+    let words: Vec<&str> = window.iter().map(|w| w.slice(text)).collect();
+    (0..words.len())
+        .rev()
+        .filter(|&s| !normalize::is_function_word(&words[s].to_lowercase()))
+        .find(|&s| spells(&words[s..], letters))
+        .map(|s| window[s].start)
+}
+
+/// Whether `words` spell `letters`: each content word gives its initial (and, for "African
+/// Development Bank" → "AfDB", letters the acronym writes in lower case or the word writes in
+/// capitals); function words may give theirs or be skipped. Every word must be used.
+fn spells(words: &[&str], letters: &[char]) -> bool {
+    spells_exactly(words, letters) || {
+        // "COP28", "MC12", "IDA21": a trailing number counts the meeting, not a word.
+        let trimmed = letters
+            .iter()
+            .rposition(|c| !c.is_ascii_digit())
+            .map_or(0, |p| p + 1);
+        trimmed < letters.len() && trimmed >= 2 && spells_exactly(words, &letters[..trimmed])
+    }
+}
+
+fn spells_exactly(words: &[&str], letters: &[char]) -> bool {
+    let Some((word, rest)) = words.split_first() else {
+        return letters.is_empty();
+    };
+    let lower = word.to_lowercase();
+    // Function words, and the "S" of "U.S.", may give their initial or be skipped.
+    let skippable = normalize::is_function_word(&lower) || word.chars().count() == 1;
+    if skippable && spells_exactly(rest, letters) {
+        return true;
+    }
+    let Some((&first, more)) = letters.split_first() else {
+        return false;
+    };
+    // A digit stands for a number word or a homophone: "N4G" (Nutrition for Growth), "4IR".
+    if let Some(d) = first.to_digit(10) {
+        return NUMBER_WORDS[d as usize]
+            .iter()
+            .any(|n| lower.starts_with(n))
+            && spells_exactly(rest, more);
+    }
     let mut chars = word.chars();
-    matches!((chars.next(), chars.next()), (Some(c), None) if c.is_uppercase())
+    if !chars.next().is_some_and(|c| same_letter(c, first)) {
+        return false;
+    }
+    if spells_exactly(rest, more) {
+        return true;
+    }
+    // Letters from inside the word, in order.
+    let mut remaining = more;
+    let mut previous = ' ';
+    for c in chars {
+        let Some((&next, after)) = remaining.split_first() else {
+            break;
+        };
+        let strong = c.is_uppercase() || matches!(previous, '-' | '‐');
+        if same_letter(c, next) && (strong || next.is_lowercase()) {
+            remaining = after;
+            if spells_exactly(rest, remaining) {
+                return true;
+            }
+        }
+        previous = c;
+    }
+    false
+}
+
+const NUMBER_WORDS: [&[&str]; 10] = [
+    &["zero"],
+    &["one", "first"],
+    &["two", "second", "to"],
+    &["three", "third"],
+    &["four", "for"],
+    &["five", "fifth"],
+    &["six"],
+    &["seven"],
+    &["eight"],
+    &["nine", "ninth"],
+];
+
+fn same_letter(a: char, b: char) -> bool {
+    a == b || a.to_lowercase().eq(b.to_lowercase())
+}
+
+/// "U" or "Japan-U" (of "Japan-U.S."): the dot after it abbreviates, it does not end a clause.
+fn ends_with_initial(word: &str) -> bool {
+    let last = word.rsplit(['-', '‐']).next().unwrap_or(word);
+    is_single_capital(last)
 }
 
 /// "ACR (Long Name)": the acronym right before a bracket whose content it abbreviates.
@@ -854,18 +1176,24 @@ fn acronym_first(
     if inner.contains('(') {
         return None;
     }
-    let content = inner.trim();
-    let content_start = open + 1 + (inner.len() - inner.trim_start().len());
-    if words(content, TextRange::new(0, content.len())).count() < 2 || !starts_capitalized(content)
+    let is_filler = |c: char| c.is_whitespace() || matches!(c, '“' | '”' | '"' | '‘' | '’');
+    let content = inner.trim_matches(is_filler);
+    let content_start = open + 1 + (inner.len() - inner.trim_start_matches(is_filler).len());
+    let content_words: Vec<&str> = words(content, TextRange::new(0, content.len()))
+        .map(|w| w.slice(content))
+        .collect();
+    let letter_count = u.key.chars().filter(|c| c.is_alphanumeric()).count();
+    // "NALS (NALS XI)" repeats the acronym; it does not expand it.
+    if content_words.len() < 2
+        || content_words.len() > letter_count * 2 + 3
+        || !starts_capitalized(content)
+        || content_words.iter().any(|w| *w == u.key)
     {
         return None;
     }
-    let letters = u.key.chars().filter(|c| c.is_alphanumeric()).count();
-    if words(content, TextRange::new(0, content.len())).count() > (letters + 5).min(letters * 2) {
-        return None;
-    }
     // The acronym's letters must spell the whole content, from its first word.
-    if schwartz_hearst(content, &u.key)? != 0 {
+    let letters: Vec<char> = u.key.chars().filter(|c| c.is_alphanumeric()).collect();
+    if !spells(&content_words, &letters) && schwartz_hearst(content, &u.key) != Some(0) {
         return None;
     }
     Some((
@@ -878,7 +1206,14 @@ fn acronym_first(
 /// The brackets around `range` when nothing but quotes and spaces stand between them.
 fn enclosing_brackets(text: &str, block: TextRange, range: TextRange) -> Option<(usize, usize)> {
     let is_filler = |c: char| c.is_whitespace() || matches!(c, '“' | '”' | '"' | '‘' | '’' | '\'');
-    let before = text[block.start..range.start].trim_end_matches(is_filler);
+    let mut before = text[block.start..range.start].trim_end_matches(is_filler);
+    // "(the JAG)"
+    if let Some(rest) = before
+        .strip_suffix("the")
+        .filter(|r| r.ends_with(['(', ' ']))
+    {
+        before = rest.trim_end_matches(is_filler);
+    }
     if !before.ends_with('(') {
         return None;
     }

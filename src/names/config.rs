@@ -92,9 +92,11 @@ impl NamesSettings {
         if self.expand.contains(acronym) {
             return false;
         }
-        owner_well_known
-            || self.well_known.contains(acronym)
-            || self.gazetteer().well_known_terms.contains(acronym)
+        let known =
+            |a: &str| self.well_known.contains(a) || self.gazetteer().well_known_terms.contains(a);
+        // "COP28", "SDG4": the letters carry the meaning, the number only counts.
+        let letters = acronym.trim_end_matches(|c: char| c.is_ascii_digit());
+        owner_well_known || known(acronym) || (letters.len() >= 2 && known(letters))
     }
 
     /// Reads `[organizations]` from the whole configuration text.

@@ -72,6 +72,8 @@ pub struct Gazetteer {
     acronyms: AhoCorasick,
     acronym_patterns: Vec<OrgId>,
     acronym_owner: HashMap<String, OrgId>,
+    /// "EUROPOL", "GAVI": acronyms written as names ("Europol", "Gavi"), in capitals.
+    shouted_owner: HashMap<String, OrgId>,
     pub well_known_terms: HashSet<String>,
     pub units: HashSet<String>,
 }
@@ -177,6 +179,12 @@ impl Gazetteer {
             }
         }
         acronym_list.sort();
+        let shouted_owner = acronym_owner
+            .iter()
+            .filter(|(a, _)| a.chars().any(char::is_lowercase))
+            .map(|(a, &id)| (a.to_uppercase(), id))
+            .filter(|(a, _)| !acronym_owner.contains_key(a))
+            .collect();
         let acronyms = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(acronym_list.iter().map(|(a, _)| a.as_str()))
@@ -192,6 +200,7 @@ impl Gazetteer {
             acronyms,
             acronym_patterns,
             acronym_owner,
+            shouted_owner,
             well_known_terms: terms.well_known.into_iter().collect(),
             units: terms.units.into_iter().collect(),
         }
@@ -222,7 +231,10 @@ impl Gazetteer {
 
     /// The organization an acronym (case-sensitive) belongs to.
     pub fn acronym_owner(&self, acronym: &str) -> Option<OrgId> {
-        self.acronym_owner.get(acronym).copied()
+        self.acronym_owner
+            .get(acronym)
+            .or_else(|| self.shouted_owner.get(acronym))
+            .copied()
     }
 
     /// Every name and alias in the stream, leftmost-longest, on word boundaries. The search is

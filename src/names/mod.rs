@@ -8,7 +8,9 @@ pub mod normalize;
 
 use std::sync::Arc;
 
-pub use analysis::{AcronymStyle, AcronymUse, Analysis, Definition, Entity, Ignore, Mention};
+pub use analysis::{
+    AcronymStyle, AcronymUse, Analysis, Definition, DefinitionShape, Entity, Ignore, Mention,
+};
 pub use config::{NamesSettings, Prefer};
 
 use crate::rules::Context;

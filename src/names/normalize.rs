@@ -178,7 +178,9 @@ fn push_gap(gap: &str, previous_word: &str, out: &mut String) {
 /// Words that do not make a name different when they change ("Partnership to Accelerate" and
 /// "Partnership for Accelerating" are one name written two ways).
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "an", "and", "at", "by", "de", "for", "in", "of", "on", "the", "to", "with",
+    "a", "against", "among", "an", "and", "as", "at", "between", "beyond", "by", "de", "for",
+    "from", "in", "into", "of", "on", "or", "the", "through", "to", "toward", "towards", "under",
+    "with", "within",
 ];
 
 pub fn is_function_word(normalized_token: &str) -> bool {

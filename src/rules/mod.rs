@@ -9,12 +9,17 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::document::{Block, Document, DocumentKind};
 
+pub mod acronym_before_definition;
+pub mod acronym_redefined;
+pub mod acronym_undefined;
 pub mod cross_draft_duplicate;
+pub mod defined_term_case;
 pub mod duplicate_paragraph;
 pub mod duplicate_sentence;
 pub mod enumeration_gap;
 pub mod enumeration_punctuation;
 pub mod near_duplicate_paragraph;
+pub mod org_name_variant;
 pub mod unagreed_text;
 pub mod unbalanced_correlative;
 pub mod unbalanced_delimiter;
@@ -25,6 +30,11 @@ pub static RULES: &[&RuleMeta] = &[
     &near_duplicate_paragraph::RULE,
     &duplicate_sentence::RULE,
     &cross_draft_duplicate::RULE,
+    &org_name_variant::RULE,
+    &acronym_undefined::RULE,
+    &acronym_before_definition::RULE,
+    &acronym_redefined::RULE,
+    &defined_term_case::RULE,
     &unbalanced_delimiter::RULE,
     &unbalanced_correlative::RULE,
     &enumeration_gap::RULE,
