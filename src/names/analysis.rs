@@ -384,7 +384,12 @@ impl Analysis {
                 continue;
             }
             let block = self.blocks[u.block].span;
-            let definition = long_first(gazetteer, text, block, u, &name_hits)
+            let earlier: Vec<&str> = definitions
+                .iter()
+                .filter(|d| d.key == u.key)
+                .map(|d| d.long.slice(text))
+                .collect();
+            let definition = long_first(gazetteer, text, block, u, &name_hits, &earlier)
                 .or_else(|| acronym_first(text, block, u));
             if let Some((long, whole, shape)) = definition {
                 definitions.push(Definition {
@@ -991,6 +996,7 @@ fn long_first(
     block: TextRange,
     u: &AcronymUse,
     name_hits: &[super::gazetteer::NameHit],
+    earlier: &[&str],
 ) -> Option<(TextRange, TextRange, DefinitionShape)> {
     let (open, close) = enclosing_brackets(text, block, u.raw)?;
     let before = text[block.start..open].trim_end();
@@ -1039,31 +1045,62 @@ fn long_first(
     window.reverse();
     let first = window.first()?.start;
     // Word initials first; Schwartz–Hearst when letters come from inside words ("ASEAN").
-    let start = initials_start(text, &window, &letters).or_else(|| {
-        let mut start = first + schwartz_hearst(&text[first..long_end], &u.key)?;
-        // "Office of the Prosecutor General of Ukraine (OPG)": the shortest spelling starts at
-        // "of"; a long form starts with a content word, the nearest one with that initial.
-        let at = window.iter().position(|w| w.start == start)?;
-        if normalize::is_function_word(&window[at].slice(text).to_lowercase()) {
-            let initial = letters.first()?;
-            let better = window[..at].iter().rev().find(|w| {
-                let w = w.slice(text);
-                !normalize::is_function_word(&w.to_lowercase())
-                    && w.chars().next().is_some_and(|c| same_letter(c, *initial))
-            })?;
-            start = better.start;
-        }
-        words(text, TextRange::new(start, long_end))
-            .nth(1)
-            .is_some()
-            .then_some(start)
-    })?;
+    let start = initials_start(text, &window, &letters)
+        .or_else(|| reworded_start(text, &window, earlier))
+        .or_else(|| {
+            let mut start = first + schwartz_hearst(&text[first..long_end], &u.key)?;
+            // "Office of the Prosecutor General of Ukraine (OPG)": the shortest spelling starts at
+            // "of"; a long form starts with a content word, the nearest one with that initial.
+            let at = window.iter().position(|w| w.start == start)?;
+            if normalize::is_function_word(&window[at].slice(text).to_lowercase()) {
+                let initial = letters.first()?;
+                let better = window[..at].iter().rev().find(|w| {
+                    let w = w.slice(text);
+                    !normalize::is_function_word(&w.to_lowercase())
+                        && w.chars().next().is_some_and(|c| same_letter(c, *initial))
+                })?;
+                start = better.start;
+            }
+            words(text, TextRange::new(start, long_end))
+                .nth(1)
+                .is_some()
+                .then_some(start)
+        })?;
     let long = TextRange::new(start, long_end);
     Some((
         long,
         TextRange::new(start, whole_end),
         DefinitionShape::LongFirst,
     ))
+}
+
+/// "Multilateral Energy Coordination Office (MECB)" after "Multilateral Energy Coordination
+/// Bureau (MECB)": the tail of `window` that is an earlier long form of the same acronym with one
+/// content word changed. Such a definition no longer spells the acronym, but it is one.
+fn reworded_start(text: &str, window: &[TextRange], earlier: &[&str]) -> Option<usize> {
+    let content = |w: &&str| !normalize::is_function_word(&w.to_lowercase());
+    let window_content: Vec<(usize, &str)> = window
+        .iter()
+        .map(|w| (w.start, w.slice(text)))
+        .filter(|(_, w)| content(w))
+        .collect();
+    earlier.iter().find_map(|long| {
+        let known: Vec<&str> = words(long, TextRange::new(0, long.len()))
+            .map(|w| w.slice(long))
+            .filter(content)
+            .collect();
+        if known.len() < 3 || window_content.len() < known.len() {
+            return None;
+        }
+        let tail = &window_content[window_content.len() - known.len()..];
+        let stem = |w: &str| normalize::stem(&normalize::normalize_phrase(w)).to_string();
+        let differing = tail
+            .iter()
+            .zip(&known)
+            .filter(|((_, a), b)| stem(a) != stem(b))
+            .count();
+        (differing == 1 && stem(tail[0].1) == stem(known[0])).then_some(tail[0].0)
+    })
 }
 
 /// The shortest tail of `window` whose words spell `letters` by their initials.

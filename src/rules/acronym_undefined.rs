@@ -63,7 +63,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|u| u.ignore.is_none() && u.style != AcronymStyle::Dotted && u.definition.is_none())
     {
-        if defined.contains(u.key.as_str()) || !is_acronym_like(&u.key) {
+        // "SDG4", "MC13", "CBD15": numbered instances of "SDG", "MC", "CBD"; introducing
+        // either form is enough, and they are reported together.
+        let group = numbered_family(&u.key);
+        if defined.contains(u.key.as_str()) || defined.contains(group) || !is_acronym_like(&u.key) {
             continue;
         }
         // "G5" in "G5 Sahel": part of a name, not an acronym of its own.
@@ -81,9 +84,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if analysis.settings().is_well_known(&u.key, owner_well_known) {
             continue;
         }
-        let list = uses.entry(u.key.as_str()).or_default();
+        let list = uses.entry(group).or_default();
         if list.is_empty() {
-            order.push(u.key.as_str());
+            order.push(group);
         }
         list.push(u);
     }
@@ -96,7 +99,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             format!("{count} times")
         };
-        let Some(id) = first.owner else {
+        let owner = first
+            .owner
+            .filter(|_| first.key == key)
+            .or_else(|| analysis.gazetteer().acronym_owner(key));
+        let Some(id) = owner else {
             out.push(Diagnostic::new(
                 RULE.name,
                 first.raw,
@@ -130,7 +137,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 diagnostic = diagnostic.with_related(m.raw, "named in full here");
             }
         }
-        if can_expand_in_place(&analysis, first, text) {
+        if first.key == key && can_expand_in_place(&analysis, first, text) {
             let title = format!("Introduce the acronym: “{expansion} ({key})”");
             let edits = vec![Edit::replace(first.raw, format!("{expansion} ({key})"))];
             diagnostic = diagnostic.with_fix(if org.ambiguous.iter().any(|a| a == key) {
@@ -140,6 +147,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             });
         }
         out.push(diagnostic);
+    }
+}
+
+/// The acronym a numbered one belongs to: "SDG" for "SDG4", "COP" for "COP28"; itself when the
+/// letters alone would be a single capital ("G7").
+fn numbered_family(key: &str) -> &str {
+    let letters = key.trim_end_matches(|c: char| c.is_ascii_digit());
+    if letters.len() >= 2 && letters.len() < key.len() {
+        letters
+    } else {
+        key
     }
 }
 

@@ -93,7 +93,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         // Title-case headings capitalize "And" and "Of": not a spelling of their own.
         if analysis.blocks[mention.block].heading_like {
             if let Some(accepted) = accepted(&analysis, &group) {
-                if accepted.eq_ignore_ascii_case(&written) {
+                if only_more_capitals(&written, &accepted) {
                     written = accepted;
                 }
             }
@@ -193,6 +193,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             out.push(diagnostic);
         }
     }
+}
+
+/// "Food And Agriculture Organization" for "Food and Agriculture Organization": the same
+/// letters with some capitalized, as title-case headings write them.
+fn only_more_capitals(written: &str, accepted: &str) -> bool {
+    written.len() == accepted.len()
+        && written
+            .chars()
+            .zip(accepted.chars())
+            .all(|(w, a)| w == a || (a.is_lowercase() && w.to_lowercase().eq(std::iter::once(a))))
 }
 
 #[derive(Clone, Copy)]
