@@ -4,10 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use aho_corasick::{AhoCorasick, MatchKind};
-
 use super::config::NamesSettings;
-use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, OrgId};
+use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, OrgId, find_few};
 use super::normalize::{self, HARD, Stream};
 use crate::diagnostic::TextRange;
 use crate::document::{BlockKind, Document};
@@ -167,10 +165,13 @@ impl Analysis {
 
     pub fn new(doc: &Document, settings: Arc<NamesSettings>) -> Self {
         let text = doc.text();
+        let mut stream = Stream::default();
+        stream.text.reserve(text.len() + doc.blocks().len());
+        stream.tokens.reserve(text.len() / 6);
         let mut analysis = Analysis {
             settings,
             blocks: Vec::with_capacity(doc.blocks().len()),
-            stream: Stream::default(),
+            stream,
             mentions: Vec::new(),
             acronyms: Vec::new(),
             definitions: Vec::new(),
@@ -229,8 +230,14 @@ impl Analysis {
                 });
             }
             let mut skip_until = block.span.start;
-            for word in words(text, block.span) {
+            let mut next_hit = 0;
+            for word in self.stream.block_words(index) {
                 if word.start < skip_until {
+                    continue;
+                }
+                // Most words are not acronyms: only capitals after the first letter, a digit
+                // or a dotted initial make one worth looking at.
+                if !may_be_acronym(word.slice(text)) {
                     continue;
                 }
                 if let Some((raw, key)) = dotted_acronym(text, word.start, block.span.end) {
@@ -249,7 +256,10 @@ impl Analysis {
                     }
                     continue;
                 }
-                if hits.iter().any(|h| h.raw.overlaps(word)) {
+                while next_hit < hits.len() && hits[next_hit].raw.end <= word.start {
+                    next_hit += 1;
+                }
+                if hits.get(next_hit).is_some_and(|h| h.raw.overlaps(word)) {
                     continue;
                 }
                 let whole = word.slice(text);
@@ -333,8 +343,13 @@ impl Analysis {
             }
             // "WE, the Leaders", "REAFFIRMING our commitment", "FACT SHEET: …", "WASHINGTON –":
             // capitals that open a block in the manner of a heading, not acronyms.
-            let mut shouted = shouted_runs(text, block.span, gazetteer);
-            shouted.extend(lead_in(text, block.span, gazetteer));
+            let mut shouted = shouted_runs(text, self.stream.block_words(index), gazetteer);
+            shouted.extend(lead_in(
+                text,
+                block.span,
+                self.stream.block_words(index),
+                gazetteer,
+            ));
             for run in shouted {
                 for u in uses.iter_mut().filter(|u| run.contains_range(u.raw)) {
                     u.ignore.get_or_insert(Ignore::Skipped);
@@ -406,8 +421,7 @@ impl Analysis {
             }
         }
         // Resolve each definition to an organization, learning the ones the gazetteer lacks.
-        for index in 0..definitions.len() {
-            let def = &definitions[index];
+        for (index, def) in definitions.iter_mut().enumerate() {
             let loose = normalize::loose_key_of_phrase(&def.long_key, LOOSE_MIN_WORDS);
             let entity = if let Some((org, _)) = gazetteer.exact(&def.long_key) {
                 Entity::Org(org)
@@ -430,9 +444,8 @@ impl Analysis {
                 });
                 Entity::Learned(self.learned.len() - 1)
             };
-            let key = def.key.clone();
-            definitions[index].entity = entity;
-            self.meanings.entry(key).or_insert(entity);
+            def.entity = entity;
+            self.meanings.entry(def.key.clone()).or_insert(entity);
         }
         self.definitions = definitions;
         self.mentions = name_hits
@@ -453,39 +466,26 @@ impl Analysis {
         // Names the draft taught us, wherever they recur.
         if !self.learned.is_empty() {
             let patterns: Vec<&str> = self.learned.iter().map(|l| l.long_key.as_str()).collect();
-            if let Ok(automaton) = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-            {
-                let mut found: Vec<(usize, usize, usize)> = automaton
-                    .find_overlapping_iter(&self.stream.text)
-                    .filter(|m| self.stream.on_boundaries(m.start(), m.end()))
-                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-                    .collect();
-                found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-                let mut cursor = 0;
-                for (start, end, pattern) in found {
-                    if start < cursor {
-                        continue;
-                    }
-                    let Some((_, _, raw)) = self.stream.raw_range(start, end) else {
-                        continue;
-                    };
-                    if !self.learned[pattern].is_name
-                        || !is_title_case(raw.slice(text))
-                        || mentions.iter().any(|m| m.raw.overlaps(raw))
-                    {
-                        continue;
-                    }
-                    cursor = end;
-                    mentions.push(Mention {
-                        raw,
-                        entity: Entity::Learned(pattern),
-                        form: None,
-                        block: 0,
-                        ignored: false,
-                    });
+            let found = find_few(&self.stream.text, &patterns, |start, end| {
+                self.stream.on_boundaries(start, end)
+            });
+            for (start, end, pattern) in found {
+                let Some((_, _, raw)) = self.stream.raw_range(start, end) else {
+                    continue;
+                };
+                if !self.learned[pattern].is_name
+                    || !is_title_case(raw.slice(text))
+                    || mentions.iter().any(|m| m.raw.overlaps(raw))
+                {
+                    continue;
                 }
+                mentions.push(Mention {
+                    raw,
+                    entity: Entity::Learned(pattern),
+                    form: None,
+                    block: 0,
+                    ignored: false,
+                });
             }
         }
         // Every definition's long form is a mention of what it defines.
@@ -557,6 +557,8 @@ impl Analysis {
         if targets.is_empty() {
             return;
         }
+        // A window can only match if every content word's stem occurs in some target.
+        let stems: HashSet<&str> = targets.keys().flat_map(|k| k.split(' ')).collect();
         let stream = &self.stream;
         let tokens = &stream.tokens;
         let token_text = |i: usize| &stream.text[tokens[i].start as usize..tokens[i].end as usize];
@@ -571,7 +573,7 @@ impl Analysis {
                 let function = normalize::is_function_word(word);
                 if function && !content.is_empty() {
                     // Allowed inside, not at the start.
-                } else if capitalized && !function {
+                } else if capitalized && !function && stems.contains(normalize::stem(word)) {
                     content.push(j);
                 } else {
                     break;
@@ -670,6 +672,28 @@ fn plural_base(word: &str) -> Option<&str> {
     .then_some(base)
 }
 
+/// A cheap first look: "CSTO", "G7", "kWh", "U.N" (its "U"), "COVID-19"; not "Parties".
+fn may_be_acronym(word: &str) -> bool {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if first.is_ascii_digit() {
+        return true;
+    }
+    let mut capitals = usize::from(first.is_uppercase());
+    for c in chars {
+        if c.is_uppercase() || c.is_ascii_digit() {
+            capitals += 1;
+            if capitals >= 2 || !first.is_uppercase() {
+                return true;
+            }
+        }
+    }
+    // A lone capital may start a dotted acronym ("U" of "U.N.").
+    capitals == 1 && word.chars().count() == 1
+}
+
 fn is_single_capital(word: &str) -> bool {
     let mut chars = word.chars();
     matches!((chars.next(), chars.next()), (Some(c), None) if c.is_uppercase())
@@ -695,15 +719,19 @@ fn is_code(word: &str, units: &HashSet<String>) -> bool {
 /// The capitals a block opens with when they are a heading-style lead-in, not acronyms:
 /// unknown all-capital words, after any numbering, followed by ":", ",", a dash, a lower-case
 /// word or nothing.
-fn lead_in(text: &str, block: TextRange, gazetteer: &Gazetteer) -> Option<TextRange> {
+fn lead_in(
+    text: &str,
+    block: TextRange,
+    block_words: impl Iterator<Item = TextRange>,
+    gazetteer: &Gazetteer,
+) -> Option<TextRange> {
     let shouted = |w: &str| {
         w.chars().count() >= 2
             && w.chars().all(|c| c.is_alphabetic() && c.is_uppercase())
             && gazetteer.acronym_owner(w).is_none()
             && !gazetteer.well_known_terms.contains(w)
     };
-    let mut all =
-        words(text, block).skip_while(|w| w.slice(text).chars().all(|c| c.is_ascii_digit()));
+    let mut all = block_words.skip_while(|w| w.slice(text).chars().all(|c| c.is_ascii_digit()));
     let first = all.next().filter(|w| shouted(w.slice(text)))?;
     let mut last = first;
     for word in all {
@@ -727,7 +755,11 @@ fn lead_in(text: &str, block: TextRange, gazetteer: &Gazetteer) -> Option<TextRa
 /// Runs of capitalized words inside a block that are shouting, not acronyms: "A. TOWARD A MORE
 /// SECURE AND STABLE WORLD", "HMS QUEEN ELIZABETH", "RED FLAG". Three or more words in
 /// capitals, or two when one of them is a longer word sherpa does not know as an acronym.
-fn shouted_runs(text: &str, block: TextRange, gazetteer: &Gazetteer) -> Vec<TextRange> {
+fn shouted_runs(
+    text: &str,
+    block_words: impl Iterator<Item = TextRange>,
+    gazetteer: &Gazetteer,
+) -> Vec<TextRange> {
     let mut runs = Vec::new();
     let mut run: Vec<TextRange> = Vec::new();
     let flush = |run: &mut Vec<TextRange>, runs: &mut Vec<TextRange>| {
@@ -745,24 +777,30 @@ fn shouted_runs(text: &str, block: TextRange, gazetteer: &Gazetteer) -> Vec<Text
         }
         run.clear();
     };
-    let mut previous_end = block.start;
-    for word in words(text, block) {
+    let mut previous_end: Option<usize> = None;
+    for word in block_words {
         let w = word.slice(text);
-        let w = w
-            .strip_suffix("’s")
-            .or_else(|| w.strip_suffix("'s"))
-            .unwrap_or(w);
-        let caps = w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase);
-        let joined = text[previous_end..word.start]
-            .chars()
-            .all(|c| c.is_whitespace() || matches!(c, '.' | '-' | '‐' | '’' | '\''));
+        // Most words start with a lower-case letter: not capitals, and cheap to tell.
+        let first = w.as_bytes()[0];
+        let caps = (first.is_ascii_uppercase() || first.is_ascii_digit() || !first.is_ascii()) && {
+            let w = w
+                .strip_suffix("’s")
+                .or_else(|| w.strip_suffix("'s"))
+                .unwrap_or(w);
+            w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
+        };
+        let joined = previous_end.is_none_or(|end| {
+            text[end..word.start]
+                .chars()
+                .all(|c| c.is_whitespace() || matches!(c, '.' | '-' | '‐' | '’' | '\''))
+        });
         if !(caps && (run.is_empty() || joined)) {
             flush(&mut run, &mut runs);
         }
         if caps {
             run.push(word);
         }
-        previous_end = word.end;
+        previous_end = Some(word.end);
     }
     flush(&mut run, &mut runs);
     runs
@@ -921,6 +959,10 @@ fn is_shouted(block: &str) -> bool {
             upper += 1;
         } else if c.is_lowercase() {
             lower += 1;
+            // Ordinary prose: decided long before the end of the block.
+            if lower > 20 && lower * 10 > upper {
+                return false;
+            }
         }
     }
     upper >= 5 && lower * 10 <= upper
@@ -932,14 +974,16 @@ fn looks_like_heading(block: &str) -> bool {
         .chars()
         .next_back()
         .is_some_and(|c| matches!(c, '.' | ';' | ':' | '!' | '?' | ',' | '”' | '"' | '»'));
-    !ends_sentence && trimmed.split_whitespace().count() <= 16
+    !ends_sentence && trimmed.split_whitespace().nth(16).is_none()
 }
 
 /// Quoted spans of four words or more inside a block: quotations of other texts.
 fn find_quotations(text: &str, block: TextRange, out: &mut Vec<TextRange>) {
     let slice = block.slice(text);
     let mut open: Option<(usize, char)> = None;
-    for (i, c) in slice.char_indices() {
+    // Only quotation marks matter: '"' and the lead bytes of “ ” (E2) and « » (C2).
+    let marks = memchr::memchr3_iter(b'"', 0xE2, 0xC2, slice.as_bytes());
+    for (i, c) in marks.filter_map(|i| slice[i..].chars().next().map(|c| (i, c))) {
         match (open, c) {
             (None, '“' | '"' | '«') => open = Some((i, c)),
             (Some((start, opener)), '”' | '"' | '»')

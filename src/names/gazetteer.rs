@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use serde::Deserialize;
 
 use super::normalize::{self, Stream};
@@ -63,13 +63,13 @@ pub enum Form {
 pub struct Gazetteer {
     pub orgs: Vec<OrgEntry>,
     /// Normalized names and aliases, searched in a draft's normalized stream.
-    names: AhoCorasick,
+    names: Matcher,
     name_patterns: Vec<(OrgId, Form)>,
     exact: HashMap<String, (OrgId, Form)>,
     /// Loose key → organization; `None` when two organizations share it.
     loose: HashMap<String, Option<OrgId>>,
     /// Acronyms exactly as written (case-sensitive), searched in the draft itself.
-    acronyms: AhoCorasick,
+    acronyms: Matcher,
     acronym_patterns: Vec<OrgId>,
     acronym_owner: HashMap<String, OrgId>,
     /// "EUROPOL", "GAVI": acronyms written as names ("Europol", "Gavi"), in capitals.
@@ -164,10 +164,11 @@ impl Gazetteer {
         // Drop entries overridden by later ones so the automaton has one pattern per key.
         let mut name_keys: Vec<(&String, &(OrgId, Form))> = exact.iter().collect();
         name_keys.sort_by(|a, b| a.0.cmp(b.0));
-        let names = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(name_keys.iter().map(|(k, _)| k.as_str()))
-            .expect("name automaton builds");
+        // Built once per process (or configuration): a DFA is the fastest to search.
+        let names = Matcher::new(
+            name_keys.iter().map(|(k, _)| k.as_str()),
+            AhoCorasickKind::DFA,
+        );
         let name_patterns = name_keys.iter().map(|(_, v)| **v).collect();
 
         let mut acronym_list: Vec<(String, OrgId)> = Vec::new();
@@ -185,10 +186,10 @@ impl Gazetteer {
             .map(|(a, &id)| (a.to_uppercase(), id))
             .filter(|(a, _)| !acronym_owner.contains_key(a))
             .collect();
-        let acronyms = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(acronym_list.iter().map(|(a, _)| a.as_str()))
-            .expect("acronym automaton builds");
+        let acronyms = Matcher::new(
+            acronym_list.iter().map(|(a, _)| a.as_str()),
+            AhoCorasickKind::DFA,
+        );
         let acronym_patterns = acronym_list.iter().map(|&(_, id)| id).collect();
 
         Self {
@@ -240,14 +241,8 @@ impl Gazetteer {
     /// Every name and alias in the stream, leftmost-longest, on word boundaries. The search is
     /// overlapping so a candidate rejected at a boundary cannot hide a valid one.
     pub fn find_names(&self, stream: &Stream) -> Vec<NameHit> {
-        let mut candidates: Vec<(usize, usize, usize)> = self
-            .names
-            .find_overlapping_iter(&stream.text)
-            .filter(|m| stream.on_boundaries(m.start(), m.end()))
-            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .collect();
-        leftmost_longest(&mut candidates);
-        candidates
+        self.names
+            .find(&stream.text, |start, end| stream.on_boundaries(start, end))
             .into_iter()
             .filter_map(|(start, end, pattern)| {
                 let (first, last, raw) = stream.raw_range(start, end)?;
@@ -265,35 +260,117 @@ impl Gazetteer {
     /// Every acronym of `text[span]`, case-sensitive, leftmost-longest, on word boundaries.
     pub fn find_acronyms(&self, text: &str, span: TextRange, out: &mut Vec<AcronymHit>) {
         let haystack = span.slice(text);
-        let mut candidates: Vec<(usize, usize, usize)> = self
-            .acronyms
-            .find_overlapping_iter(haystack)
-            .filter(|m| on_word_boundaries(haystack, m.start(), m.end()))
-            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .collect();
-        leftmost_longest(&mut candidates);
-        out.extend(
-            candidates
-                .into_iter()
-                .map(|(start, end, pattern)| AcronymHit {
-                    org: self.acronym_patterns[pattern],
-                    raw: TextRange::new(span.start + start, span.start + end),
-                }),
-        );
+        let found = self.acronyms.find(haystack, |start, end| {
+            on_word_boundaries(haystack, start, end)
+        });
+        out.extend(found.into_iter().map(|(start, end, pattern)| AcronymHit {
+            org: self.acronym_patterns[pattern],
+            raw: TextRange::new(span.start + start, span.start + end),
+        }));
     }
 }
 
-/// Keeps, from all candidate matches, the leftmost ones, longest first, that do not overlap.
-fn leftmost_longest(candidates: &mut Vec<(usize, usize, usize)>) {
-    candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+/// Leftmost-longest matching that only accepts matches a predicate approves (word boundaries),
+/// without letting a rejected match hide a valid one: "Tuning" contains "UN", and a longest
+/// match that ends inside a word may hide a shorter one that does not.
+pub struct Matcher {
+    leftmost: AhoCorasick,
+    /// Every match, for the rare place where the leftmost-longest one is rejected.
+    overlapping: AhoCorasick,
+    longest: usize,
+}
+
+impl Matcher {
+    pub fn new<'a>(patterns: impl Iterator<Item = &'a str> + Clone, kind: AhoCorasickKind) -> Self {
+        let build = |match_kind| {
+            AhoCorasick::builder()
+                .match_kind(match_kind)
+                .kind(Some(kind))
+                .build(patterns.clone())
+                .expect("patterns build an automaton")
+        };
+        Self {
+            leftmost: build(MatchKind::LeftmostLongest),
+            overlapping: build(MatchKind::Standard),
+            longest: patterns.map(str::len).max().unwrap_or(0),
+        }
+    }
+
+    /// Non-overlapping (start, end, pattern) matches, leftmost first, longest at each start.
+    pub fn find(
+        &self,
+        haystack: &str,
+        accept: impl Fn(usize, usize) -> bool,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < haystack.len() {
+            let Some(m) = self
+                .leftmost
+                .find(Input::new(haystack).span(at..haystack.len()))
+            else {
+                break;
+            };
+            if accept(m.start(), m.end()) {
+                out.push((m.start(), m.end(), m.pattern().as_usize()));
+                at = m.end();
+                continue;
+            }
+            // Rejected: the longest acceptable match starting at the same place, if any.
+            let window_end = (m.start() + self.longest).min(haystack.len());
+            let fallback = self
+                .overlapping
+                .find_overlapping_iter(Input::new(haystack).span(m.start()..window_end))
+                .filter(|c| c.start() == m.start() && accept(c.start(), c.end()))
+                .max_by_key(|c| c.end());
+            match fallback {
+                Some(c) => {
+                    out.push((c.start(), c.end(), c.pattern().as_usize()));
+                    at = c.end();
+                }
+                None => {
+                    at = m.start()
+                        + haystack[m.start()..]
+                            .chars()
+                            .next()
+                            .map_or(1, char::len_utf8);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The same result as [`Matcher::find`] for the handful of patterns a draft defines: each is
+/// searched with `memmem` (cheaper than building an automaton per draft), every acceptable
+/// occurrence is kept, and the leftmost-longest ones that do not overlap win.
+pub fn find_few(
+    haystack: &str,
+    patterns: &[&str],
+    accept: impl Fn(usize, usize) -> bool,
+) -> Vec<(usize, usize, usize)> {
+    let mut found: Vec<(usize, usize, usize)> = Vec::new();
+    for (index, pattern) in patterns.iter().enumerate() {
+        if pattern.is_empty() {
+            continue;
+        }
+        for start in memchr::memmem::find_iter(haystack.as_bytes(), pattern.as_bytes()) {
+            let end = start + pattern.len();
+            if accept(start, end) {
+                found.push((start, end, index));
+            }
+        }
+    }
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     let mut cursor = 0;
-    candidates.retain(|&(start, end, _)| {
+    found.retain(|&(start, end, _)| {
         if start < cursor {
             return false;
         }
         cursor = end;
         true
     });
+    found
 }
 
 fn on_word_boundaries(text: &str, start: usize, end: usize) -> bool {

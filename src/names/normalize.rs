@@ -18,6 +18,8 @@ pub const HARD: char = '|';
 pub struct Token {
     /// The word in the draft, without a possessive "’s".
     pub raw: TextRange,
+    /// The whole word in the draft.
+    pub word: TextRange,
     /// The word in [`Stream::text`].
     pub start: u32,
     pub end: u32,
@@ -28,11 +30,14 @@ pub struct Token {
 pub struct Stream {
     pub text: String,
     pub tokens: Vec<Token>,
+    /// The tokens of each block pushed, as a range of `tokens`.
+    pub blocks: Vec<std::ops::Range<usize>>,
 }
 
 impl Stream {
     /// Appends the words of `text[span]`, then a hard break so nothing matches across blocks.
     pub fn push_block(&mut self, text: &str, span: TextRange) {
+        let first = self.tokens.len();
         let mut previous: Option<TextRange> = None;
         for word in words(text, span) {
             if let Some(prev) = previous {
@@ -47,12 +52,21 @@ impl Stream {
             push_word(raw.slice(text), &mut self.text);
             self.tokens.push(Token {
                 raw,
+                word,
                 start,
                 end: self.text.len() as u32,
             });
             previous = Some(word);
         }
         self.text.push(HARD);
+        self.blocks.push(first..self.tokens.len());
+    }
+
+    /// The words of the `index`th block pushed.
+    pub fn block_words(&self, index: usize) -> impl Iterator<Item = TextRange> + '_ {
+        self.tokens[self.blocks[index].clone()]
+            .iter()
+            .map(|t| t.word)
     }
 
     /// Whether `start..end` of the normalized text begins and ends on token boundaries.
@@ -99,6 +113,12 @@ fn is_joiner(c: char) -> bool {
 
 fn push_word(word: &str, out: &mut String) {
     let start = out.len();
+    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // The usual case, without per-character decoding.
+        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        fold_spelling(out, start);
+        return;
+    }
     for c in word.chars() {
         if is_joiner(c) {
             continue;
@@ -113,22 +133,25 @@ fn push_word(word: &str, out: &mut String) {
 }
 
 /// British and American spellings of the words organization names are made of.
-const SPELLINGS: &[(&str, &str)] = &[
-    ("programme", "program"),
-    ("programmes", "programs"),
-    ("centre", "center"),
-    ("centres", "centers"),
-    ("labour", "labor"),
-    ("defence", "defense"),
-    ("harbour", "harbor"),
-    ("endeavour", "endeavor"),
-    ("licence", "license"),
-    ("neighbourhood", "neighborhood"),
-];
+fn american(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "programme" => "program",
+        "programmes" => "programs",
+        "centre" => "center",
+        "centres" => "centers",
+        "labour" => "labor",
+        "defence" => "defense",
+        "harbour" => "harbor",
+        "endeavour" => "endeavor",
+        "licence" => "license",
+        "neighbourhood" => "neighborhood",
+        _ => return None,
+    })
+}
 
 fn fold_spelling(out: &mut String, start: usize) {
     let word = &out[start..];
-    if let Some(&(_, american)) = SPELLINGS.iter().find(|(british, _)| *british == word) {
+    if let Some(american) = american(word) {
         out.truncate(start);
         out.push_str(american);
         return;
@@ -177,14 +200,35 @@ fn push_gap(gap: &str, previous_word: &str, out: &mut String) {
 
 /// Words that do not make a name different when they change ("Partnership to Accelerate" and
 /// "Partnership for Accelerating" are one name written two ways).
-const FUNCTION_WORDS: &[&str] = &[
-    "a", "against", "among", "an", "and", "as", "at", "between", "beyond", "by", "de", "for",
-    "from", "in", "into", "of", "on", "or", "the", "through", "to", "toward", "towards", "under",
-    "with", "within",
-];
-
 pub fn is_function_word(normalized_token: &str) -> bool {
-    FUNCTION_WORDS.contains(&normalized_token)
+    matches!(
+        normalized_token,
+        "a" | "against"
+            | "among"
+            | "an"
+            | "and"
+            | "as"
+            | "at"
+            | "between"
+            | "beyond"
+            | "by"
+            | "de"
+            | "for"
+            | "from"
+            | "in"
+            | "into"
+            | "of"
+            | "on"
+            | "or"
+            | "the"
+            | "through"
+            | "to"
+            | "toward"
+            | "towards"
+            | "under"
+            | "with"
+            | "within"
+    )
 }
 
 /// A crude stem, enough to equate "Accelerate" and "Accelerating" or "Nation" and "Nations".

@@ -2,10 +2,11 @@ use serde::Deserialize;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
-use crate::names;
 use crate::names::analysis::is_acronym_like;
+use crate::names::gazetteer::find_few;
+use crate::names::normalize::normalize_phrase;
+use crate::names::{self, Analysis};
 use crate::rules::{Check, Context};
-use crate::text::{is_word_char, words};
 
 declare_rule! {
     /// ## What it does
@@ -90,12 +91,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             definition: None,
         });
     }
-    for term in &terms {
-        let uses: Vec<TextRange> = find_uses(text, term, doc)
-            .into_iter()
+    let all_uses = find_uses(&analysis, text, &terms);
+    for (index, term) in terms.iter().enumerate() {
+        let uses: Vec<TextRange> = all_uses
+            .iter()
+            .filter(|(t, _)| *t == index)
+            .map(|&(_, u)| u)
             .filter(|u| {
                 !term.definition.is_some_and(|d| d.overlaps(*u))
                     && !analysis.quotations.iter().any(|q| q.contains_range(*u))
+                    // Another spelling is not another capitalization.
+                    && u.slice(text).to_lowercase() == term.words.to_lowercase()
             })
             .collect();
         let (defined_as, defined_at) = match term.definition {
@@ -200,53 +206,47 @@ fn find_definitions(text: &str, block: TextRange, terms: &mut Vec<Term>) {
     }
 }
 
-/// Every occurrence of the term's words in any capitals (after "the" when it takes one), on word
-/// boundaries, outside capitalized names such as "Conference of the Parties".
-fn find_uses(text: &str, term: &Term, doc: &crate::document::Document) -> Vec<TextRange> {
-    let needle = term.words.to_lowercase();
+/// Every occurrence of each term's words in any capitals (after "the" when it takes one), on
+/// word boundaries, outside capitalized names such as "Conference of the Parties": one pass over
+/// the draft's normalized words for all terms. Returns (term index, range).
+fn find_uses(analysis: &Analysis, text: &str, terms: &[Term]) -> Vec<(usize, TextRange)> {
+    let keys: Vec<String> = terms.iter().map(|t| normalize_phrase(&t.words)).collect();
+    if keys.iter().any(String::is_empty) {
+        return Vec::new();
+    }
+    let stream = &analysis.stream;
+    let token = |i: usize| {
+        let t = &stream.tokens[i];
+        &stream.text[t.start as usize..t.end as usize]
+    };
+    // Whether token `i` is followed by a soft gap (same phrase) rather than punctuation.
+    let joined_to_next =
+        |i: usize| stream.text.as_bytes().get(stream.tokens[i].end as usize) == Some(&b' ');
+    let patterns: Vec<&str> = keys.iter().map(String::as_str).collect();
     let mut uses = Vec::new();
-    for block in doc.blocks() {
-        let slice = block.span.slice(text);
-        let lower = slice.to_lowercase();
-        if lower.len() != slice.len() {
-            // Case folding changed byte lengths (rare scripts): offsets would not line up.
+    for (start, end, index) in find_few(&stream.text, &patterns, |s, e| stream.on_boundaries(s, e))
+    {
+        let Some((first, _, raw)) = stream.raw_range(start, end) else {
             continue;
+        };
+        if terms[index].with_article {
+            let article = first >= 1 && token(first - 1) == "the" && joined_to_next(first - 1);
+            // "Conference of the Parties": the tail of a capitalized name.
+            let in_name = first >= 3
+                && token(first - 2) == "of"
+                && joined_to_next(first - 2)
+                && joined_to_next(first - 3)
+                && stream.tokens[first - 3]
+                    .raw
+                    .slice(text)
+                    .starts_with(char::is_uppercase);
+            if !article || in_name {
+                continue;
+            }
         }
-        let mut from = 0;
-        while let Some(found) = lower[from..].find(&needle) {
-            let start = from + found;
-            let end = start + needle.len();
-            from = end;
-            let before = slice[..start].chars().next_back();
-            let after = slice[end..].chars().next();
-            if before.is_some_and(is_word_char) || after.is_some_and(is_word_char) {
-                continue;
-            }
-            let head = slice[..start].trim_end();
-            if term.with_article && !head.to_lowercase().ends_with("the") {
-                continue;
-            }
-            if term.with_article && inside_name(head) {
-                continue;
-            }
-            uses.push(TextRange::new(
-                block.span.start + start,
-                block.span.start + end,
-            ));
-        }
+        uses.push((index, raw));
     }
     uses
-}
-
-/// "Conference of the", "Meeting of the": the term is the tail of a capitalized name.
-fn inside_name(head: &str) -> bool {
-    let mut previous = words(head, TextRange::new(0, head.len()))
-        .map(|r| r.slice(head))
-        .collect::<Vec<_>>();
-    previous.reverse();
-    matches!(previous.as_slice(), [the, of, name, ..]
-        if the.eq_ignore_ascii_case("the") && *of == "of"
-            && name.chars().next().is_some_and(char::is_uppercase))
 }
 
 /// "the parties to the conflict", "the parties concerned": the ordinary word, not the term.

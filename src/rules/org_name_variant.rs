@@ -91,12 +91,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let mut written = surface(mention.raw.slice(text));
         // Title-case headings capitalize "And" and "Of": not a spelling of their own.
-        if analysis.blocks[mention.block].heading_like {
-            if let Some(accepted) = accepted(&analysis, &group) {
-                if only_more_capitals(&written, &accepted) {
-                    written = accepted;
-                }
-            }
+        if analysis.blocks[mention.block].heading_like
+            && let Some(accepted) = accepted(&analysis, &group)
+            && only_more_capitals(&written, &accepted)
+        {
+            written = accepted;
         }
         push(
             group,
