@@ -185,7 +185,8 @@ impl Analysis {
             analysis.blocks.push(BlockFacts {
                 span,
                 skipped: block.kind == BlockKind::Quote || is_shouted(slice),
-                heading_like: block.kind == BlockKind::Heading || looks_like_heading(slice),
+                heading_like: block.kind == BlockKind::Heading
+                    || looks_like_heading(slice, analysis.blocks.is_empty()),
             });
             find_quotations(text, span, &mut analysis.quotations);
             analysis.stream.push_block(text, span);
@@ -379,6 +380,9 @@ impl Analysis {
             }
             if u.ignore.is_none() && u.owner.is_none() && is_family_name(text, u.raw) {
                 u.ignore = Some(Ignore::Skipped);
+            }
+            if u.ignore.is_none() && in_address(text, u.raw) {
+                u.ignore = Some(Ignore::Symbol);
             }
         }
         self.acronyms = uses;
@@ -840,10 +844,27 @@ fn is_family_name(text: &str, raw: TextRange) -> bool {
     let after = &text[raw.end..];
     let next = after.trim_start();
     let next_word: String = next.chars().take_while(|c| c.is_alphabetic()).collect();
-    TITLES.contains(&previous)
-        && after.len() > next.len()
+    let given_name_follows = after.len() > next.len()
         && next_word.chars().next().is_some_and(char::is_uppercase)
-        && next_word.chars().skip(1).any(char::is_lowercase)
+        && next_word.chars().skip(1).any(char::is_lowercase);
+    // Acronyms are rarely pronounceable words of five letters or more: "HAYASHI", "KISHIDA".
+    let word = raw.slice(text);
+    let vowels = word.chars().filter(|c| "AEIOUY".contains(*c)).count();
+    let name_like = word.chars().count() >= 5 && vowels * 5 >= word.chars().count() * 2;
+    let after_capitalized = previous.chars().next().is_some_and(char::is_uppercase);
+    given_name_follows && (TITLES.contains(&previous) || (name_like && after_capitalized))
+}
+
+/// "SCA-Press@state.gov", "https://www.UN.org": capitals inside an address are not acronyms.
+fn in_address(text: &str, raw: TextRange) -> bool {
+    let start = text[..raw.start]
+        .rfind(char::is_whitespace)
+        .map_or(0, |p| p + 1);
+    let end = text[raw.end..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |p| raw.end + p);
+    let chunk = &text[start..end];
+    chunk.contains('@') || chunk.contains("://") || chunk.contains("www.")
 }
 
 fn possessive_after(text: &str, raw: TextRange) -> bool {
@@ -968,13 +989,15 @@ fn is_shouted(block: &str) -> bool {
     upper >= 5 && lower * 10 <= upper
 }
 
-fn looks_like_heading(block: &str) -> bool {
+/// A short line without sentence punctuation, or the draft's first block (its title, however
+/// long) when it does not end like a sentence.
+fn looks_like_heading(block: &str, first: bool) -> bool {
     let trimmed = block.trim_end();
     let ends_sentence = trimmed
         .chars()
         .next_back()
         .is_some_and(|c| matches!(c, '.' | ';' | ':' | '!' | '?' | ',' | '”' | '"' | '»'));
-    !ends_sentence && trimmed.split_whitespace().nth(16).is_none()
+    !ends_sentence && (first || trimmed.split_whitespace().nth(16).is_none())
 }
 
 /// Quoted spans of four words or more inside a block: quotations of other texts.
