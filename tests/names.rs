@@ -492,6 +492,29 @@ fn snapshots_of_names_findings_on_real_and_seeded_drafts() {
     }
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any text (multi-byte spaces, quotes, brackets, dotted capitals, Cyrillic) is checked
+    /// without a panic, and every fix stays on its finding.
+    #[test]
+    fn names_rules_never_panic(
+        text in "([A-Z]{1,5}|[a-z]{1,8}|U\\.N\\.|\\(|\\)|“|”|\"|’s|-|/|\\.|,| |\u{202f}|\u{a0}|\n\n|ОДКБ|the Parties|World Health Organisation|(hereinafter )){0,60}"
+    ) {
+        let doc = Document::new(text.as_str(), DocumentKind::Plain);
+        let settings = Settings::default();
+        for rule in RULES.iter().filter(|r| r.family == Family::Names) {
+            let sherpa::rules::Check::Document(check) = rule.check else {
+                continue;
+            };
+            let ctx = sherpa::rules::Context { doc: &doc, settings: &settings, rule };
+            let mut found = Vec::new();
+            check(&ctx, &mut found);
+            assert_edits_stay_on_the_names("generated", &text, &found);
+        }
+    }
+}
+
 #[test]
 fn cli_reports_names_findings_and_explains_the_rules() {
     let output = assert_cmd::Command::cargo_bin("sherpa")
@@ -552,6 +575,23 @@ fn corpus_noise_stays_within_the_reviewed_budget() {
                 "{}: fixes did not converge",
                 path.display()
             );
+        }
+    }
+    // Run each names rule outside the engine's catch_unwind too, so a panic fails this test
+    // instead of silently dropping the rule's findings for one draft.
+    for path in &files {
+        let source = std::fs::read_to_string(path).unwrap();
+        let doc = Document::new(source.as_str(), DocumentKind::Plain);
+        for rule in RULES.iter().filter(|r| r.family == Family::Names) {
+            let sherpa::rules::Check::Document(check) = rule.check else {
+                continue;
+            };
+            let ctx = sherpa::rules::Context {
+                doc: &doc,
+                settings: &settings,
+                rule,
+            };
+            check(&ctx, &mut Vec::new());
         }
     }
     let per_10k =

@@ -219,11 +219,21 @@ impl Analysis {
             gazetteer.find_acronyms(text, block.span, &mut hits);
             for hit in &hits {
                 let written = hit.raw.slice(text);
+                // A configured dotted form ("U.N.") is the same acronym as "UN".
+                let dotted = written.contains('.');
                 uses.push(AcronymUse {
                     raw: hit.raw,
                     possessive: possessive_after(text, hit.raw),
-                    key: written.replace('’', "'"),
-                    style: AcronymStyle::Plain,
+                    key: if dotted {
+                        written.replace('.', "")
+                    } else {
+                        written.replace('’', "'")
+                    },
+                    style: if dotted {
+                        AcronymStyle::Dotted
+                    } else {
+                        AcronymStyle::Plain
+                    },
                     block: index,
                     owner: Some(hit.org),
                     ignore: None,
@@ -858,8 +868,9 @@ fn is_family_name(text: &str, raw: TextRange) -> bool {
 /// "SCA-Press@state.gov", "https://www.UN.org": capitals inside an address are not acronyms.
 fn in_address(text: &str, raw: TextRange) -> bool {
     let start = text[..raw.start]
-        .rfind(char::is_whitespace)
-        .map_or(0, |p| p + 1);
+        .char_indices()
+        .rfind(|(_, c)| c.is_whitespace())
+        .map_or(0, |(p, c)| p + c.len_utf8());
     let end = text[raw.end..]
         .find(char::is_whitespace)
         .map_or(text.len(), |p| raw.end + p);

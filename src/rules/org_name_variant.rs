@@ -386,6 +386,20 @@ mod tests {
     }
 
     #[test]
+    fn a_dotted_house_style_is_preferred_when_configured() {
+        let settings = Settings::from_toml(
+            "[[organizations.org]]\nname = \"United Nations\"\nacronyms = [\"U.N.\", \"UN\"]\n",
+            None,
+        )
+        .unwrap();
+        let text = "The U.N. agreed.\n\nThe UN met, and the U.N. left.\n";
+        assert_eq!(
+            findings_with(text, &settings),
+            [(3, "UN".into(), "U.N.".into())]
+        );
+    }
+
+    #[test]
     fn fixes_converge_and_touch_only_the_names() {
         let text = "The Organisation for Economic Co-operation and Development (OECD) met.\n\nThe Organization for Economic Cooperation and Development agreed, with the World Trade Organization.\n\nThe World Trade Organisation’s rules apply.\n";
         let outcome = fix_document(
