@@ -584,6 +584,10 @@ impl Analysis {
             while j < tokens.len() {
                 let word = token_text(j);
                 let capitalized = starts_capitalized(tokens[j].raw.slice(text));
+                // Most words are lower case and outside any run: decided without a lookup.
+                if !capitalized && content.is_empty() {
+                    break;
+                }
                 let function = normalize::is_function_word(word);
                 if function && !content.is_empty() {
                     // Allowed inside, not at the start.
