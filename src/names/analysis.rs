@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::config::NamesSettings;
 use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, OrgId, find_few};
-use super::normalize::{self, HARD, Stream};
+use super::normalize::{self, HARD, Stream, Token};
 use crate::diagnostic::TextRange;
 use crate::document::{BlockKind, Document};
 use crate::text::words;
@@ -242,13 +242,14 @@ impl Analysis {
             }
             let mut skip_until = block.span.start;
             let mut next_hit = 0;
-            for word in self.stream.block_words(index) {
+            for token in &self.stream.tokens[self.stream.blocks[index].clone()] {
+                let word = token.word;
                 if word.start < skip_until {
                     continue;
                 }
                 // Most words are not acronyms: only capitals after the first letter, a digit
                 // or a dotted initial make one worth looking at.
-                if !may_be_acronym(word.slice(text)) {
+                if !may_be_acronym(token) {
                     continue;
                 }
                 if let Some((raw, key)) = dotted_acronym(text, word.start, block.span.end) {
@@ -354,7 +355,8 @@ impl Analysis {
             }
             // "WE, the Leaders", "REAFFIRMING our commitment", "FACT SHEET: …", "WASHINGTON –":
             // capitals that open a block in the manner of a heading, not acronyms.
-            let mut shouted = shouted_runs(text, self.stream.block_words(index), gazetteer);
+            let block_tokens = &self.stream.tokens[self.stream.blocks[index].clone()];
+            let mut shouted = shouted_runs(text, block_tokens.iter(), gazetteer);
             shouted.extend(lead_in(
                 text,
                 block.span,
@@ -413,10 +415,10 @@ impl Analysis {
                 continue;
             }
             let block = self.blocks[u.block].span;
-            let earlier: Vec<&str> = definitions
+            let earlier: Vec<TextRange> = definitions
                 .iter()
                 .filter(|d| d.key == u.key)
-                .map(|d| d.long.slice(text))
+                .map(|d| d.long)
                 .collect();
             let definition = long_first(gazetteer, text, block, u, &name_hits, &earlier)
                 .or_else(|| acronym_first(text, block, u));
@@ -520,7 +522,7 @@ impl Analysis {
                 });
             }
         }
-        self.find_loose_mentions(text, &mut mentions);
+        self.find_loose_mentions(&mut mentions);
         mentions.sort_by_key(|m| (m.raw.start, m.raw.end));
         for m in &mut mentions {
             m.block = self.block_of(m.raw.start);
@@ -533,7 +535,7 @@ impl Analysis {
 
     /// Names of organizations this draft mentions, written with their words in another order,
     /// other function words or another inflection ("Partnership to Accelerate Clean Energy").
-    fn find_loose_mentions(&self, text: &str, mentions: &mut Vec<Mention>) {
+    fn find_loose_mentions(&self, mentions: &mut Vec<Mention>) {
         let gazetteer = self.settings.gazetteer();
         let mut present: HashSet<Entity> = mentions.iter().map(|m| m.entity).collect();
         present.extend(self.definitions.iter().map(|d| d.entity));
@@ -583,7 +585,7 @@ impl Analysis {
             let mut j = i;
             while j < tokens.len() {
                 let word = token_text(j);
-                let capitalized = starts_capitalized(tokens[j].raw.slice(text));
+                let capitalized = tokens[j].capitalized();
                 // Most words are lower case and outside any run: decided without a lookup.
                 if !capitalized && content.is_empty() {
                     break;
@@ -691,25 +693,10 @@ fn plural_base(word: &str) -> Option<&str> {
 }
 
 /// A cheap first look: "CSTO", "G7", "kWh", "U.N" (its "U"), "COVID-19"; not "Parties".
-fn may_be_acronym(word: &str) -> bool {
-    let mut chars = word.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    if first.is_ascii_digit() {
-        return true;
-    }
-    let mut capitals = usize::from(first.is_uppercase());
-    for c in chars {
-        if c.is_uppercase() || c.is_ascii_digit() {
-            capitals += 1;
-            if capitals >= 2 || !first.is_uppercase() {
-                return true;
-            }
-        }
-    }
-    // A lone capital may start a dotted acronym ("U" of "U.N.").
-    capitals == 1 && word.chars().count() == 1
+fn may_be_acronym(token: &Token) -> bool {
+    token.has(Token::FIRST_DIGIT)
+        || token.has(Token::MORE_CAPS)
+        || (token.has(Token::FIRST_UPPER) && token.has(Token::SINGLE))
 }
 
 fn is_single_capital(word: &str) -> bool {
@@ -773,9 +760,9 @@ fn lead_in(
 /// Runs of capitalized words inside a block that are shouting, not acronyms: "A. TOWARD A MORE
 /// SECURE AND STABLE WORLD", "HMS QUEEN ELIZABETH", "RED FLAG". Three or more words in
 /// capitals, or two when one of them is a longer word sherpa does not know as an acronym.
-fn shouted_runs(
+fn shouted_runs<'t>(
     text: &str,
-    block_words: impl Iterator<Item = TextRange>,
+    block_tokens: impl Iterator<Item = &'t Token>,
     gazetteer: &Gazetteer,
 ) -> Vec<TextRange> {
     let mut runs = Vec::new();
@@ -796,17 +783,10 @@ fn shouted_runs(
         run.clear();
     };
     let mut previous_end: Option<usize> = None;
-    for word in block_words {
-        let w = word.slice(text);
-        // Most words start with a lower-case letter: not capitals, and cheap to tell.
-        let first = w.as_bytes()[0];
-        let caps = (first.is_ascii_uppercase() || first.is_ascii_digit() || !first.is_ascii()) && {
-            let w = w
-                .strip_suffix("’s")
-                .or_else(|| w.strip_suffix("'s"))
-                .unwrap_or(w);
-            w.chars().any(char::is_alphabetic) && !w.chars().any(char::is_lowercase)
-        };
+    for token in block_tokens {
+        let word = token.word;
+        // Capitals only (a possessive "’s" aside): decided from the token's shape.
+        let caps = token.capitalized() && token.has(Token::ALPHA) && !token.has(Token::LOWER);
         let joined = previous_end.is_none_or(|end| {
             text[end..word.start]
                 .chars()
@@ -1078,7 +1058,7 @@ fn long_first(
     block: TextRange,
     u: &AcronymUse,
     name_hits: &[super::gazetteer::NameHit],
-    earlier: &[&str],
+    earlier: &[TextRange],
 ) -> Option<(TextRange, TextRange, DefinitionShape)> {
     let (open, close) = enclosing_brackets(text, block, u.raw)?;
     let before = text[block.start..open].trim_end();
@@ -1159,7 +1139,7 @@ fn long_first(
 /// "Multilateral Energy Coordination Office (MECB)" after "Multilateral Energy Coordination
 /// Bureau (MECB)": the tail of `window` that is an earlier long form of the same acronym with one
 /// content word changed. Such a definition no longer spells the acronym, but it is one.
-fn reworded_start(text: &str, window: &[TextRange], earlier: &[&str]) -> Option<usize> {
+fn reworded_start(text: &str, window: &[TextRange], earlier: &[TextRange]) -> Option<usize> {
     let content = |w: &&str| !normalize::is_function_word(&w.to_lowercase());
     let window_content: Vec<(usize, &str)> = window
         .iter()
@@ -1167,6 +1147,7 @@ fn reworded_start(text: &str, window: &[TextRange], earlier: &[&str]) -> Option<
         .filter(|(_, w)| content(w))
         .collect();
     earlier.iter().find_map(|long| {
+        let long = long.slice(text);
         let known: Vec<&str> = words(long, TextRange::new(0, long.len()))
             .map(|w| w.slice(long))
             .filter(content)

@@ -20,9 +20,82 @@ pub struct Token {
     pub raw: TextRange,
     /// The whole word in the draft.
     pub word: TextRange,
+    /// What its letters look like ([`Token::FIRST_UPPER`] …), computed while normalizing so
+    /// the rules need not decode the word again.
+    pub shape: u8,
     /// The word in [`Stream::text`].
     pub start: u32,
     pub end: u32,
+}
+
+impl Token {
+    /// The first character is a capital.
+    pub const FIRST_UPPER: u8 = 1;
+    /// The first character is an ASCII digit.
+    pub const FIRST_DIGIT: u8 = 2;
+    /// A capital or a digit after the first character ("CSTO", "G7", "kWh").
+    pub const MORE_CAPS: u8 = 4;
+    /// A lower-case letter somewhere.
+    pub const LOWER: u8 = 8;
+    /// A letter somewhere.
+    pub const ALPHA: u8 = 16;
+    /// One character only.
+    pub const SINGLE: u8 = 32;
+
+    pub fn has(&self, flag: u8) -> bool {
+        self.shape & flag != 0
+    }
+
+    /// Starts with a capital or a digit.
+    pub fn capitalized(&self) -> bool {
+        self.has(Self::FIRST_UPPER | Self::FIRST_DIGIT)
+    }
+}
+
+/// The shape flags of a word (see [`Token`]).
+fn shape(word: &str) -> u8 {
+    let mut shape = 0;
+    let mut chars = word.chars();
+    if let Some(first) = chars.next() {
+        if first.is_uppercase() {
+            shape |= Token::FIRST_UPPER | Token::ALPHA;
+        } else if first.is_ascii_digit() {
+            shape |= Token::FIRST_DIGIT;
+        } else if first.is_alphabetic() {
+            shape |= Token::ALPHA
+                | if first.is_lowercase() {
+                    Token::LOWER
+                } else {
+                    0
+                };
+        }
+    }
+    let mut count = 1;
+    for c in chars {
+        count += 1;
+        if c.is_ascii_lowercase() {
+            shape |= Token::LOWER | Token::ALPHA;
+        } else if c.is_ascii_uppercase() || c.is_ascii_digit() {
+            shape |= Token::MORE_CAPS
+                | if c.is_ascii_uppercase() {
+                    Token::ALPHA
+                } else {
+                    0
+                };
+        } else if !c.is_ascii() {
+            if c.is_uppercase() {
+                shape |= Token::MORE_CAPS | Token::ALPHA;
+            } else if c.is_lowercase() {
+                shape |= Token::LOWER | Token::ALPHA;
+            } else if c.is_alphabetic() {
+                shape |= Token::ALPHA;
+            }
+        }
+    }
+    if count == 1 && !word.is_empty() {
+        shape |= Token::SINGLE;
+    }
+    shape
 }
 
 /// A draft's words in normalized form, with the way back to the draft's offsets.
@@ -53,6 +126,7 @@ impl Stream {
             self.tokens.push(Token {
                 raw,
                 word,
+                shape: shape(raw.slice(text)),
                 start,
                 end: self.text.len() as u32,
             });
