@@ -112,6 +112,7 @@ export PATH="$WORK/bin:$PATH"
 fresh_draft() { # name -> path
   mkdir -p "$WORK/$1"
   cp "$ROOT/tests/fixtures/seed.txt" "$WORK/$1/seed.txt"
+  chmod u+w "$WORK/$1/seed.txt"
   echo "$WORK/$1/seed.txt"
 }
 sherpa check --format json --fail-on never "$(fresh_draft cli)" >"$WORK/cli.json" 2>"$WORK/cli.err" || {
