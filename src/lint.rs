@@ -54,14 +54,11 @@ pub fn lint_cross_draft(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
         if !docs.iter().any(|d| d.settings.is_enabled(rule)) {
             continue;
         }
-        let mut found: Vec<Vec<Diagnostic>> = vec![Vec::new(); docs.len()];
-        if catch_unwind(AssertUnwindSafe(|| check(docs, rule, &mut found))).is_err() {
-            tracing::error!(
-                rule = rule.name,
-                "rule panicked; its cross-draft findings are dropped"
-            );
+        let Some(found) = run_guarded(rule, vec![Vec::new(); docs.len()], |found| {
+            check(docs, rule, found)
+        }) else {
             continue;
-        }
+        };
         for ((result, found), doc) in results.iter_mut().zip(found).zip(docs) {
             if doc.settings.is_enabled(rule) {
                 result.extend(finish(found, doc.doc, doc.settings, rule));
@@ -99,16 +96,10 @@ fn lint_rules(
                     settings,
                     rule,
                 };
-                let mut found = Vec::new();
-                // One broken rule must not take the others (or the language server) down with it.
-                if catch_unwind(AssertUnwindSafe(|| check(&ctx, &mut found))).is_err() {
-                    tracing::error!(
-                        rule = rule.name,
-                        "rule panicked; its findings for this draft are dropped"
-                    );
-                    continue;
+                match run_guarded(rule, Vec::new(), |found| check(&ctx, found)) {
+                    Some(found) => found,
+                    None => continue,
                 }
-                found
             }
             Check::Block(check) => {
                 match check_blocks(doc, settings, rule, index, check, cache.as_deref_mut()) {
@@ -122,6 +113,16 @@ fn lint_rules(
     }
     sort(&mut out);
     out
+}
+
+/// Runs one rule's check on `found`, catching a panic: one broken rule must not take the others
+/// (or the language server) down with it. `None`, with a log line, when the rule panicked.
+fn run_guarded<T>(rule: &RuleMeta, mut found: T, check: impl FnOnce(&mut T)) -> Option<T> {
+    if catch_unwind(AssertUnwindSafe(|| check(&mut found))).is_err() {
+        tracing::error!(rule = rule.name, "rule panicked; its findings are dropped");
+        return None;
+    }
+    Some(found)
 }
 
 /// Runs a block rule over every block, reusing cached results of blocks seen before. `None`
@@ -151,14 +152,7 @@ fn check_blocks(
             settings,
             rule,
         };
-        let mut found = Vec::new();
-        if catch_unwind(AssertUnwindSafe(|| check(&ctx, &mut found))).is_err() {
-            tracing::error!(
-                rule = rule.name,
-                "rule panicked; its findings for this draft are dropped"
-            );
-            return None;
-        }
+        let mut found = run_guarded(rule, Vec::new(), |found| check(&ctx, found))?;
         found.retain(|d| {
             let inside = stays_inside(d, block.span);
             if !inside {
