@@ -42,33 +42,47 @@ impl Iterator for Words<'_> {
     type Item = TextRange;
 
     /// Byte-wise for ASCII (most of every draft), decoding only non-ASCII characters.
+    #[inline]
     fn next(&mut self) -> Option<TextRange> {
         let bytes = self.text.as_bytes();
+        let end = self.end;
         let mut i = self.pos;
         let start = loop {
-            if i >= self.end {
-                self.pos = self.end;
+            if i >= end {
+                self.pos = end;
                 return None;
             }
-            let (c, len) = self.char_at(i);
+            let b = bytes[i];
+            if b.is_ascii() {
+                if b.is_ascii_alphanumeric() {
+                    break i;
+                }
+                i += 1;
+                continue;
+            }
+            let (c, len) = decode_at(self.text, i);
             if is_word_char(c) {
                 break i;
             }
             i += len;
         };
-        while i < self.end {
+        while i < end {
             let b = bytes[i];
             if b.is_ascii_alphanumeric() {
                 i += 1;
                 continue;
             }
-            let (c, len) = self.char_at(i);
-            if is_word_char(c) {
+            let (c, len) = if b.is_ascii() {
+                (b as char, 1)
+            } else {
+                decode_at(self.text, i)
+            };
+            if !b.is_ascii() && is_word_char(c) {
                 i += len;
                 continue;
             }
             // A joiner counts only between word characters: "Russia’s", "co-operation".
-            if is_inner_joiner(c) && i + len < self.end && is_word_char(self.char_at(i + len).0) {
+            if is_inner_joiner(c) && i + len < end && starts_word_char(self.text, i + len) {
                 i += len;
                 continue;
             }
@@ -79,15 +93,20 @@ impl Iterator for Words<'_> {
     }
 }
 
-impl Words<'_> {
-    fn char_at(&self, i: usize) -> (char, usize) {
-        let b = self.text.as_bytes()[i];
-        if b.is_ascii() {
-            (b as char, 1)
-        } else {
-            let c = self.text[i..].chars().next().expect("char boundary");
-            (c, c.len_utf8())
-        }
+/// The (non-ASCII) character at byte `i` and its length.
+#[inline]
+fn decode_at(text: &str, i: usize) -> (char, usize) {
+    let c = text[i..].chars().next().expect("char boundary");
+    (c, c.len_utf8())
+}
+
+#[inline]
+fn starts_word_char(text: &str, i: usize) -> bool {
+    let b = text.as_bytes()[i];
+    if b.is_ascii() {
+        b.is_ascii_alphanumeric()
+    } else {
+        is_word_char(decode_at(text, i).0)
     }
 }
 
@@ -97,39 +116,59 @@ pub fn word_count(text: &str, span: TextRange) -> usize {
 
 /// Fold case, whitespace and quote style so copies that differ only in those compare equal.
 pub fn normalize_into(text: &str, out: &mut String) {
+    let mut bytes = std::mem::take(out).into_bytes();
+    normalize_bytes_into(text, &mut bytes);
+    // Only whole characters are written, so this never fails; the check costs one fast pass.
+    *out = String::from_utf8(bytes).expect("normalized text is UTF-8");
+}
+
+/// [`normalize_into`] as bytes: ASCII runs are folded byte by byte, only other characters are
+/// decoded.
+fn normalize_bytes_into(text: &str, out: &mut Vec<u8>) {
     out.clear();
     out.reserve(text.len());
+    let bytes = text.as_bytes();
     let mut pending_space = false;
-    for c in text.chars() {
-        if c.is_ascii() {
-            // Fast path: most of every draft is ASCII.
-            if c.is_whitespace() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            // `char::is_whitespace` for ASCII (vertical tab included).
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
                 pending_space = !out.is_empty();
                 continue;
             }
             if pending_space {
-                out.push(' ');
+                out.push(b' ');
                 pending_space = false;
             }
-            out.push(match c {
-                '`' => '\'',
-                c => c.to_ascii_lowercase(),
+            out.push(if b == b'`' {
+                b'\''
+            } else {
+                b.to_ascii_lowercase()
             });
             continue;
         }
+        let (c, len) = decode_at(text, i);
+        i += len;
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             continue;
         }
         if pending_space {
-            out.push(' ');
+            out.push(b' ');
             pending_space = false;
         }
+        let mut push = |c: char| {
+            let mut utf8 = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+        };
         match c {
-            '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => out.push('"'),
-            '‘' | '’' | '‚' | '‛' | '‹' | '›' => out.push('\''),
-            '‐' | '‑' | '‒' | '–' | '—' => out.push('-'),
-            c => out.extend(c.to_lowercase()),
+            '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => push('"'),
+            '‘' | '’' | '‚' | '‛' | '‹' | '›' => push('\''),
+            '‐' | '‑' | '‒' | '–' | '—' => push('-'),
+            c => c.to_lowercase().for_each(push),
         }
     }
 }
@@ -252,6 +291,73 @@ fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The plain character-by-character definitions the fast paths must agree with.
+    fn reference_normalize(text: &str) -> String {
+        let mut out = String::new();
+        let mut pending_space = false;
+        for c in text.chars() {
+            if c.is_whitespace() {
+                pending_space = !out.is_empty();
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            match c {
+                '`' => out.push('\''),
+                '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => out.push('"'),
+                '‘' | '’' | '‚' | '‛' | '‹' | '›' => out.push('\''),
+                '‐' | '‑' | '‒' | '–' | '—' => out.push('-'),
+                c => out.extend(c.to_lowercase()),
+            }
+        }
+        out
+    }
+
+    fn reference_words(text: &str) -> Vec<(usize, usize)> {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < chars.len() {
+            if !is_word_char(chars[k].1) {
+                k += 1;
+                continue;
+            }
+            let start = chars[k].0;
+            k += 1;
+            while k < chars.len() {
+                let c = chars[k].1;
+                let joined =
+                    is_inner_joiner(c) && chars.get(k + 1).is_some_and(|&(_, n)| is_word_char(n));
+                if is_word_char(c) || joined {
+                    k += 1;
+                } else {
+                    break;
+                }
+            }
+            let end = chars.get(k).map_or(text.len(), |&(i, _)| i);
+            out.push((start, end));
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn fast_paths_agree_with_the_definitions(
+            text in "([a-zA-Z0-9 .,'`\\-\t\r\n\u{0b}\u{0c}]|[–—‐‑’‘“”«»„]|[ÄÖßİЖжя中文😀\u{a0}\u{2003}\u{3000}])*"
+        ) {
+            let mut fast = String::new();
+            normalize_into(&text, &mut fast);
+            prop_assert_eq!(fast, reference_normalize(&text));
+            let found: Vec<(usize, usize)> = words(&text, TextRange::new(0, text.len()))
+                .map(|r| (r.start, r.end))
+                .collect();
+            prop_assert_eq!(found, reference_words(&text));
+        }
+    }
 
     fn word_texts(text: &str) -> Vec<&str> {
         words(text, TextRange::new(0, text.len()))

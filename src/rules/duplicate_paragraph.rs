@@ -5,7 +5,7 @@ use serde::Deserialize;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::rules::{Check, Context};
-use crate::text::{normalize_into, word_count};
+use crate::text::normalize;
 
 declare_rule! {
     /// ## What it does
@@ -58,18 +58,29 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let options = ctx.options::<Options>();
     let doc = ctx.doc;
     let text = doc.text();
-    // Normalized text of each first copy, keyed by its hash; collisions are verified by equality.
-    let mut first_copies: HashMap<u64, Vec<(usize, String)>> = HashMap::new();
-    let mut normalized = String::new();
-    for (index, block) in doc.blocks().iter().enumerate() {
-        if word_count(text, block.span) < options.min_words {
+    // The shared per-paragraph facts already hold each block's normalized hash and word count
+    // (the near-duplicate rules need them too), so no block is read again here. Equal hashes
+    // are confirmed by comparing the normalized texts.
+    let facts = doc.paragraph_facts();
+    let mut first_copies: HashMap<u64, Vec<usize>> = HashMap::with_capacity(facts.len());
+    for (index, (block, fact)) in doc.blocks().iter().zip(facts).enumerate() {
+        if (fact.words as usize) < options.min_words {
             continue;
         }
-        normalize_into(block.span.slice(text), &mut normalized);
-        let hash = xxhash_rust::xxh3::xxh3_64(normalized.as_bytes());
-        let bucket = first_copies.entry(hash).or_default();
-        match bucket.iter().find(|(_, seen)| *seen == normalized) {
-            Some(&(first, _)) => {
+        let bucket = first_copies.entry(fact.exact).or_default();
+        let normalized = || normalize(block.span.slice(text));
+        let first = match bucket.as_slice() {
+            [] => None,
+            _ => {
+                let this = normalized();
+                bucket
+                    .iter()
+                    .copied()
+                    .find(|&earlier| normalize(doc.block_text(&doc.blocks()[earlier])) == this)
+            }
+        };
+        match first {
+            Some(first) => {
                 let first_span = doc.blocks()[first].span;
                 let first_line = doc.line_number(first_span.start);
                 out.push(
@@ -85,7 +96,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     )),
                 );
             }
-            None => bucket.push((index, normalized.clone())),
+            None => bucket.push(index),
         }
     }
 }

@@ -105,10 +105,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 block.span.start + sentence.range.end,
             );
             let seen = first.entry(sentence.hash).or_default();
-            let normalized = crate::text::normalize(range.slice(doc.text()));
-            let earlier = seen
-                .iter()
-                .find(|(_, r)| crate::text::normalize(r.slice(doc.text())) == normalized);
+            // Normalized again only on a hash match, which is rare.
+            let earlier = match seen.as_slice() {
+                [] => None,
+                _ => {
+                    let normalized = crate::text::normalize(range.slice(doc.text()));
+                    seen.iter()
+                        .find(|(_, r)| crate::text::normalize(r.slice(doc.text())) == normalized)
+                }
+            };
             match earlier {
                 None => seen.push((index, range)),
                 Some(&(earlier_block, _)) if earlier_block == index => {}
