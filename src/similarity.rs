@@ -16,12 +16,12 @@
 //! number of paragraphs plus the candidate pairs, which stay few because a band needs several
 //! independent agreements.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::diagnostic::TextRange;
-use crate::text::{normalize_into, sentences, words};
+use crate::text::{Normalizer, sentences, words};
 
 /// The fixed seed of every hash in this module. Changing it invalidates cached facts.
 const SEED: u64 = 0x7368_6572_7061_0001;
@@ -62,14 +62,17 @@ pub struct ParagraphFacts {
     /// Hashed word-pair shingles (32 bits; the k-th repeat of a pair hashed apart so repeats
     /// count), sorted, for exact similarity.
     shingles: Box<[u32]>,
-    /// One-permutation MinHash of the shingles, densified so every bin holds a value.
-    minhash: Box<[u16; MINHASH_LEN]>,
+    /// One-permutation MinHash of the shingles, densified so every bin holds a value: computed
+    /// on first use, since only paragraphs long enough to be near-duplicate candidates need it.
+    minhash: OnceLock<Box<[u16; MINHASH_LEN]>>,
+    /// The paragraph's sentences, for `duplicate-sentence` (computed in the same pass).
+    pub sentences: Box<[SentenceFacts]>,
 }
 
 /// Buffers reused from paragraph to paragraph, so computing facts allocates only what it keeps.
 #[derive(Default)]
 struct Scratch {
-    text: String,
+    normalized: Vec<u8>,
     word: String,
     shingles: Vec<u64>,
 }
@@ -86,14 +89,51 @@ impl ParagraphFacts {
 
     fn compute_with(text: &str, scratch: &mut Scratch) -> Self {
         let Scratch {
-            text: normalized,
+            normalized,
             word,
             shingles,
         } = scratch;
+        let whole = TextRange::new(0, text.len());
+
+        // One normalization pass gives the paragraph's hash and each sentence's: normalizing
+        // piece by piece writes what normalizing the whole would, and a sentence (trimmed)
+        // starts right after the space its gap owes.
+        let mut sentence_facts: Vec<SentenceFacts> = Vec::new();
+        normalized.clear();
+        normalized.reserve(text.len());
+        let mut normalizer = Normalizer::default();
+        let mut at = 0;
+        for range in sentences(text, whole) {
+            normalizer.push(&text[at..range.start], normalized);
+            normalizer.flush_space(normalized);
+            let start = normalized.len();
+            normalizer.push(range.slice(text), normalized);
+            sentence_facts.push(SentenceFacts {
+                range,
+                words: 0,
+                hash: xxh3_64_with_seed(&normalized[start..], SEED),
+            });
+            at = range.end;
+        }
+        normalizer.push(&text[at..], normalized);
+        let exact = xxh3_64_with_seed(normalized, SEED);
+
         shingles.clear();
         let mut words_seen = 0u32;
         let mut previous: Option<u64> = None;
-        for range in words(text, TextRange::new(0, text.len())) {
+        let mut sentence = 0;
+        for range in words(text, whole) {
+            // Sentences never split a word: they end at punctuation followed by a space.
+            while sentence < sentence_facts.len()
+                && range.start >= sentence_facts[sentence].range.end
+            {
+                sentence += 1;
+            }
+            if let Some(s) = sentence_facts.get_mut(sentence)
+                && range.start >= s.range.start
+            {
+                s.words += 1;
+            }
             let hash = word_hash(range.slice(text), word);
             words_seen += 1;
             if let Some(previous) = previous {
@@ -105,8 +145,6 @@ impl ParagraphFacts {
             shingles.extend(previous);
         }
         let renumbered = number_repeats(shingles);
-        let mut minhash = Box::new([0u16; MINHASH_LEN]);
-        one_permutation_minhash(shingles, &mut minhash);
         // The high half keeps the sort order of the sorted hashes; only renumbered repeats
         // need sorting again.
         let mut short: Box<[u32]> = shingles.iter().map(|&h| (h >> 32) as u32).collect();
@@ -114,15 +152,24 @@ impl ParagraphFacts {
             short.sort_unstable();
         }
 
-        normalize_into(text, normalized);
-        let exact = xxh3_64_with_seed(normalized.as_bytes(), SEED);
-
         Self {
             words: words_seen,
             exact,
             shingles: short,
-            minhash,
+            minhash: OnceLock::new(),
+            sentences: sentence_facts.into_boxed_slice(),
         }
+    }
+
+    /// The MinHash values. The bin and value bits of a shingle's hash lie in its high 32 bits,
+    /// which are what [`ParagraphFacts::shingles`] keeps, so the values are the same as from
+    /// the full hashes.
+    fn minhash(&self) -> &[u16; MINHASH_LEN] {
+        self.minhash.get_or_init(|| {
+            let mut values = Box::new([0u16; MINHASH_LEN]);
+            one_permutation_minhash(&self.shingles, &mut values);
+            values
+        })
     }
 
     /// Dice coefficient over word-pair shingles, exactly (not estimated): 1.0 for the same words
@@ -147,9 +194,9 @@ impl ParagraphFacts {
     /// similarity of their shingle multisets.
     fn estimated_jaccard(&self, other: &ParagraphFacts) -> f64 {
         let agreeing = self
-            .minhash
+            .minhash()
             .iter()
-            .zip(other.minhash.iter())
+            .zip(other.minhash().iter())
             .filter(|(a, b)| a == b)
             .count();
         agreeing as f64 / MINHASH_LEN as f64
@@ -157,26 +204,10 @@ impl ParagraphFacts {
 
     /// The band's values packed (at most four 16-bit values: exact, no hashing needed).
     fn band_key(&self, band: usize, rows: usize) -> u64 {
-        self.minhash[band * rows..(band + 1) * rows]
+        self.minhash()[band * rows..(band + 1) * rows]
             .iter()
             .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
     }
-}
-
-/// The sentences of one paragraph with their word counts and normalized hashes.
-pub fn sentence_facts(text: &str) -> Vec<SentenceFacts> {
-    let mut buffer = String::new();
-    sentences(text, TextRange::new(0, text.len()))
-        .into_iter()
-        .map(|range| {
-            normalize_into(range.slice(text), &mut buffer);
-            SentenceFacts {
-                range,
-                words: words(text, range).count() as u32,
-                hash: xxh3_64_with_seed(buffer.as_bytes(), SEED),
-            }
-        })
-        .collect()
 }
 
 /// A word's hash with case, apostrophe and hyphen style folded, without allocating for the
@@ -200,11 +231,16 @@ fn word_hash(word: &str, buffer: &mut String) -> u64 {
     xxh3_64_with_seed(buffer.as_bytes(), SEED)
 }
 
+/// Combines two hashes (of words, or of a shingle and its repeat number) into one: an
+/// asymmetric mix finished with murmur3's avalanche, far cheaper than hashing 16 bytes and just
+/// as well spread, since both inputs are already xxh3 outputs.
 fn pair_hash(first: u64, second: u64) -> u64 {
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&first.to_le_bytes());
-    bytes[8..].copy_from_slice(&second.to_le_bytes());
-    xxh3_64_with_seed(&bytes, SEED)
+    let mut h = first.rotate_left(29) ^ second.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ SEED;
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    h ^ (h >> 33)
 }
 
 /// Sort, and make the k-th repeat of a shingle a distinct value, so sets of values count
@@ -239,38 +275,44 @@ static PROBES: LazyLock<Box<[[u8; DENSIFY_PROBES]; MINHASH_LEN]>> = LazyLock::ne
     table
 });
 
-fn one_permutation_minhash(shingles: &[u64], values: &mut [u16; MINHASH_LEN]) {
+/// MinHash of the shingles' high 32 bits (see [`ParagraphFacts::minhash`]).
+fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
     const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
+    const _: () = assert!(MINHASH_LEN == 128, "the filled-bin mask is a u128");
     values.fill(u16::MAX);
-    let mut filled = [false; MINHASH_LEN];
+    let mut filled: u128 = 0;
     for &h in shingles {
-        let bin = (h >> (64 - BIN_BITS)) as usize;
+        let bin = (h >> (32 - BIN_BITS)) as usize;
         // The 16 bits below the bin number.
-        let value = (h >> (48 - BIN_BITS)) as u16;
-        if !filled[bin] || value < values[bin] {
+        let value = (h >> (16 - BIN_BITS)) as u16;
+        let bit = 1u128 << bin;
+        if filled & bit == 0 || value < values[bin] {
             values[bin] = value;
-            filled[bin] = true;
+            filled |= bit;
         }
     }
     if shingles.is_empty() {
         values.fill(0);
         return;
     }
+    if filled == u128::MAX {
+        return;
+    }
     let source = *values;
     let probes = &*PROBES;
+    let is_filled = |bin: usize| filled >> bin & 1 == 1;
     for bin in 0..MINHASH_LEN {
-        if filled[bin] {
+        if is_filled(bin) {
             continue;
         }
         let borrowed = probes[bin]
             .iter()
             .map(|&p| p as usize)
-            .find(|&p| filled[p])
+            .find(|&p| is_filled(p))
             .unwrap_or_else(|| {
-                (1..MINHASH_LEN)
-                    .map(|step| (bin + step) % MINHASH_LEN)
-                    .find(|&p| filled[p])
-                    .expect("a paragraph with shingles fills a bin")
+                // The next filled bin clockwise: bit 0 of the rotated mask is bin + 1.
+                let rotated = filled.rotate_right((bin + 1) as u32);
+                (bin + 1 + rotated.trailing_zeros() as usize) % MINHASH_LEN
             });
         values[bin] = source[borrowed];
     }
@@ -515,6 +557,46 @@ fn consider(
 mod tests {
     use super::*;
 
+    /// Sentence facts computed the plain way, sentence by sentence: the reference for the
+    /// single pass in [`ParagraphFacts::compute`].
+    fn reference_sentence_facts(text: &str) -> Vec<SentenceFacts> {
+        sentences(text, TextRange::new(0, text.len()))
+            .into_iter()
+            .map(|range| SentenceFacts {
+                range,
+                words: words(text, range).count() as u32,
+                hash: xxh3_64_with_seed(crate::text::normalize(range.slice(text)).as_bytes(), SEED),
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_sentence_facts_match_the_sentence_by_sentence_ones(
+            text in "([A-Za-z]{1,6}|[ \t\n]{1,3}|[.!?,;:]|U\\.S\\.|e\\.g\\.|[“”’«»…—-]|[ЖжДд中文😀]|\u{a0}){0,60}"
+        ) {
+            let facts = ParagraphFacts::compute(&text);
+            proptest::prop_assert_eq!(facts.sentences.to_vec(), reference_sentence_facts(&text));
+            let mut whole = String::new();
+            crate::text::normalize_into(&text, &mut whole);
+            proptest::prop_assert_eq!(facts.exact, xxh3_64_with_seed(whole.as_bytes(), SEED));
+        }
+    }
+
+    #[test]
+    fn sentence_facts_on_corpus_paragraphs_match_the_reference() {
+        for text in [
+            BASE,
+            "The U.S. and the U.N. agreed. Mr. Smith, e.g. the Chair, spoke!  Then   “they” left…  And so on",
+            "Ещё одно предложение. 中文句子。 Emoji 😀 here. Last one",
+        ] {
+            assert_eq!(
+                ParagraphFacts::compute(text).sentences.to_vec(),
+                reference_sentence_facts(text)
+            );
+        }
+    }
+
     const BASE: &str = "The Leaders reaffirmed their commitment to further strengthen the partnership between their countries, including by jointly expanding trade, investment and people-to-people ties, and by deepening cooperation on climate, health and critical technologies in the years ahead.";
 
     const PINNED_EXACT: u64 = 12_571_353_218_536_892_598;
@@ -593,7 +675,7 @@ mod tests {
     fn facts_depend_only_on_the_paragraph_text() {
         let a = facts(BASE);
         let b = facts(BASE);
-        assert_eq!(a.minhash, b.minhash);
+        assert_eq!(a.minhash(), b.minhash());
         assert_eq!(a.shingles, b.shingles);
         assert_eq!(a.exact, b.exact);
         // Fixed seed: the same value on every run and machine (std hashers would differ), so
@@ -604,11 +686,11 @@ mod tests {
     #[test]
     fn sentences_are_recorded_with_relative_ranges_and_hashes() {
         let text = "The U.S. and the U.N. agreed. The Parties will meet again soon.";
-        let found = sentence_facts(text);
+        let found = facts(text).sentences;
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].range.slice(text), "The U.S. and the U.N. agreed.");
         assert_eq!(found[1].words, 6);
-        let again = sentence_facts("Preamble here. The parties will  meet again soon.");
+        let again = facts("Preamble here. The parties will  meet again soon.").sentences;
         assert_eq!(again[1].hash, found[1].hash);
     }
 

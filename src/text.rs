@@ -4,14 +4,15 @@ use crate::diagnostic::TextRange;
 
 /// Abbreviations after which a period does not end a sentence (compared without the final dot,
 /// case-sensitively: "No." is an abbreviation, "no." ends a sentence).
+/// Sorted (byte order) for binary search; a test keeps it so.
 const ABBREVIATIONS: &[&str] = &[
-    "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Jr", "Sr", "Gen", "Lt", "Col", "Maj", "Capt", "Adm",
-    "Cmdr", "Sgt", "Amb", "Gov", "Sen", "Rep", "Hon", "Rev", "H.E", "No", "Nos", "no", "Art",
-    "Arts", "art", "para", "paras", "Para", "Paras", "e.g", "i.e", "cf", "viz", "vs", "Vol", "vol",
-    "p", "pp", "Sec", "Ch", "Ch", "Fig", "Inc", "Ltd", "Co", "Corp", "Jan", "Feb", "Mar", "Apr",
-    "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "U.S", "U.N", "U.K", "E.U", "U.S.A",
-    "U.A.E", "a.m", "p.m", "approx", "Dept", "Ave", "Mt", "Ft", "Op", "vols", "Vols", "sect",
-    "Sect", "chap", "Chap", "Suppl", "suppl",
+    "Adm", "Amb", "Apr", "Art", "Arts", "Aug", "Ave", "Capt", "Ch", "Chap", "Cmdr", "Co", "Col",
+    "Corp", "Dec", "Dept", "Dr", "E.U", "Feb", "Fig", "Ft", "Gen", "Gov", "H.E", "Hon", "Inc",
+    "Jan", "Jr", "Jul", "Jun", "Lt", "Ltd", "Maj", "Mar", "Mr", "Mrs", "Ms", "Mt", "No", "Nos",
+    "Nov", "Oct", "Op", "Para", "Paras", "Prof", "Rep", "Rev", "Sec", "Sect", "Sen", "Sep", "Sept",
+    "Sgt", "Sr", "St", "Suppl", "U.A.E", "U.K", "U.N", "U.S", "U.S.A", "Vol", "Vols", "a.m",
+    "approx", "art", "cf", "chap", "e.g", "i.e", "no", "p", "p.m", "para", "paras", "pp", "sect",
+    "suppl", "viz", "vol", "vols", "vs",
 ];
 
 pub fn is_word_char(c: char) -> bool {
@@ -38,27 +39,73 @@ pub struct Words<'a> {
     end: usize,
 }
 
+/// What an ASCII byte is to the word splitter and the normalizer.
+const WORD: u8 = 1;
+const SPACE: u8 = 2;
+const JOINER: u8 = 4;
+/// Bytes 0x80 and up: part of a multi-byte character, decoded when met.
+const WIDE: u8 = 8;
+
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte >= 0x80 {
+            WIDE
+        } else if byte.is_ascii_alphanumeric() {
+            WORD
+        } else if matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            SPACE
+        } else if matches!(byte, b'\'' | b'-') {
+            JOINER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// What the normalizer writes for an ASCII byte: 0 for whitespace, the byte folded to lower case
+/// (a backtick to an apostrophe); 0x80 and up for the bytes of wider characters.
+static FOLDED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if byte >= 0x80 {
+            byte
+        } else if matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            0
+        } else if byte == b'`' {
+            b'\''
+        } else {
+            byte.to_ascii_lowercase()
+        };
+        b += 1;
+    }
+    table
+};
+
 impl Iterator for Words<'_> {
     type Item = TextRange;
 
-    /// Byte-wise for ASCII (most of every draft), decoding only non-ASCII characters.
+    /// Table-driven over ASCII (most of every draft), decoding only non-ASCII characters.
     #[inline]
     fn next(&mut self) -> Option<TextRange> {
-        let bytes = self.text.as_bytes();
-        let end = self.end;
+        let bytes = &self.text.as_bytes()[..self.end];
         let mut i = self.pos;
         let start = loop {
-            if i >= end {
-                self.pos = end;
+            while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] & (WORD | WIDE) == 0 {
+                i += 1;
+            }
+            if i >= bytes.len() {
+                self.pos = self.end;
                 return None;
             }
-            let b = bytes[i];
-            if b.is_ascii() {
-                if b.is_ascii_alphanumeric() {
-                    break i;
-                }
-                i += 1;
-                continue;
+            if bytes[i].is_ascii() {
+                break i;
             }
             let (c, len) = decode_at(self.text, i);
             if is_word_char(c) {
@@ -66,12 +113,14 @@ impl Iterator for Words<'_> {
             }
             i += len;
         };
-        while i < end {
-            let b = bytes[i];
-            if b.is_ascii_alphanumeric() {
+        loop {
+            while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] == WORD {
                 i += 1;
-                continue;
             }
+            if i >= bytes.len() {
+                break;
+            }
+            let b = bytes[i];
             let (c, len) = if b.is_ascii() {
                 (b as char, 1)
             } else {
@@ -82,7 +131,7 @@ impl Iterator for Words<'_> {
                 continue;
             }
             // A joiner counts only between word characters: "Russia’s", "co-operation".
-            if is_inner_joiner(c) && i + len < end && starts_word_char(self.text, i + len) {
+            if is_inner_joiner(c) && i + len < bytes.len() && starts_word_char(self.text, i + len) {
                 i += len;
                 continue;
             }
@@ -124,51 +173,67 @@ pub fn normalize_into(text: &str, out: &mut String) {
 
 /// [`normalize_into`] as bytes: ASCII runs are folded byte by byte, only other characters are
 /// decoded.
-fn normalize_bytes_into(text: &str, out: &mut Vec<u8>) {
+pub fn normalize_bytes_into(text: &str, out: &mut Vec<u8>) {
     out.clear();
     out.reserve(text.len());
-    let bytes = text.as_bytes();
-    let mut pending_space = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            i += 1;
-            // `char::is_whitespace` for ASCII (vertical tab included).
-            if matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
-                pending_space = !out.is_empty();
+    Normalizer::default().push(text, out);
+}
+
+/// [`normalize_into`] fed piece by piece: normalizing consecutive pieces of a text appends
+/// exactly what normalizing the whole text at once writes, so a paragraph and its sentences are
+/// normalized in one pass (each sentence is a slice of the paragraph's normalized form).
+#[derive(Default)]
+pub struct Normalizer {
+    pending_space: bool,
+}
+
+impl Normalizer {
+    /// Writes the space owed to whitespace seen so far, as the next non-space character would.
+    pub fn flush_space(&mut self, out: &mut Vec<u8>) {
+        if self.pending_space {
+            out.push(b' ');
+            self.pending_space = false;
+        }
+    }
+
+    pub fn push(&mut self, text: &str, out: &mut Vec<u8>) {
+        let bytes = text.as_bytes();
+        out.reserve(bytes.len() + 1);
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let folded = FOLDED[b as usize];
+            if folded == 0 {
+                self.pending_space = !out.is_empty();
+                i += 1;
                 continue;
             }
-            if pending_space {
-                out.push(b' ');
-                pending_space = false;
+            if folded < 0x80 {
+                if self.pending_space {
+                    out.push(b' ');
+                    self.pending_space = false;
+                }
+                out.push(folded);
+                i += 1;
+                continue;
             }
-            out.push(if b == b'`' {
-                b'\''
-            } else {
-                b.to_ascii_lowercase()
-            });
-            continue;
-        }
-        let (c, len) = decode_at(text, i);
-        i += len;
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space {
-            out.push(b' ');
-            pending_space = false;
-        }
-        let mut push = |c: char| {
-            let mut utf8 = [0u8; 4];
-            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-        };
-        match c {
-            '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => push('"'),
-            '‘' | '’' | '‚' | '‛' | '‹' | '›' => push('\''),
-            '‐' | '‑' | '‒' | '–' | '—' => push('-'),
-            c => c.to_lowercase().for_each(push),
+            let (c, len) = decode_at(text, i);
+            i += len;
+            if c.is_whitespace() {
+                self.pending_space = !out.is_empty();
+                continue;
+            }
+            self.flush_space(out);
+            let mut push = |c: char| {
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            };
+            match c {
+                '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => push('"'),
+                '‘' | '’' | '‚' | '‛' | '‹' | '›' => push('\''),
+                '‐' | '‑' | '‒' | '–' | '—' => push('-'),
+                c => c.to_lowercase().for_each(push),
+            }
         }
     }
 }
@@ -185,35 +250,47 @@ pub fn sentences(text: &str, span: TextRange) -> Vec<TextRange> {
     let bytes = text.as_bytes();
     let mut start = span.start;
     let mut i = span.start;
+    let ellipsis = "…".as_bytes();
+    let within = &bytes[..span.end];
+    let find_ellipsis =
+        |from: usize| memchr::memmem::find(&within[from..], ellipsis).map(|p| p + from);
+    let mut next_ellipsis = find_ellipsis(i);
     while i < span.end {
-        let b = bytes[i];
-        if matches!(b, b'.' | b'!' | b'?') || bytes[i..].starts_with("…".as_bytes()) {
-            let mark_len = if b == b'.' || b == b'!' || b == b'?' {
-                1
-            } else {
-                '…'.len_utf8()
-            };
-            // Swallow runs of terminal marks and closing quotes or brackets: `?!`, `.”`, `.)`.
-            let mut end = i + mark_len;
-            while end < span.end {
-                let c = text[end..].chars().next().unwrap();
-                if matches!(
-                    c,
-                    '.' | '!' | '?' | '"' | '\'' | '”' | '’' | '»' | ')' | ']' | '›'
-                ) {
-                    end += c.len_utf8();
-                } else {
-                    break;
-                }
-            }
-            if ends_sentence(text, span, start, i, end) {
-                push_trimmed(text, TextRange::new(start, end), &mut out);
-                start = end;
-            }
-            i = end;
-            continue;
+        // Jump to the next sentence mark (SIMD searches; most bytes are not marks).
+        if next_ellipsis.is_some_and(|e| e < i) {
+            next_ellipsis = find_ellipsis(i);
         }
-        i += 1;
+        let next_mark = memchr::memchr3(b'.', b'!', b'?', &within[i..]).map(|p| p + i);
+        match (next_mark, next_ellipsis) {
+            (Some(m), Some(e)) => i = m.min(e),
+            (Some(m), None) => i = m,
+            (None, Some(e)) => i = e,
+            (None, None) => break,
+        }
+        let b = bytes[i];
+        let mark_len = if b == b'.' || b == b'!' || b == b'?' {
+            1
+        } else {
+            '…'.len_utf8()
+        };
+        // Swallow runs of terminal marks and closing quotes or brackets: `?!`, `.”`, `.)`.
+        let mut end = i + mark_len;
+        while end < span.end {
+            let c = text[end..].chars().next().unwrap();
+            if matches!(
+                c,
+                '.' | '!' | '?' | '"' | '\'' | '”' | '’' | '»' | ')' | ']' | '›'
+            ) {
+                end += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        if ends_sentence(text, span, start, i, end) {
+            push_trimmed(text, TextRange::new(start, end), &mut out);
+            start = end;
+        }
+        i = end;
     }
     push_trimmed(text, TextRange::new(start, span.end), &mut out);
     out
@@ -271,7 +348,7 @@ fn ends_sentence(
 }
 
 fn is_abbreviation(token: &str) -> bool {
-    ABBREVIATIONS.contains(&token)
+    ABBREVIATIONS.binary_search(&token).is_ok()
         // Dotted acronyms such as "U.S.A" or "D.C" written with inner dots.
         || (token.len() <= 6
             && token.contains('.')
@@ -292,6 +369,11 @@ fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn abbreviations_are_sorted_for_binary_search() {
+        assert!(ABBREVIATIONS.windows(2).all(|w| w[0] < w[1]));
+    }
 
     /// The plain character-by-character definitions the fast paths must agree with.
     fn reference_normalize(text: &str) -> String {

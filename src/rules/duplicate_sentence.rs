@@ -6,7 +6,6 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::document::Document;
 use crate::rules::{Check, Context, duplicate_paragraph, near_duplicate_paragraph};
-use crate::similarity::sentence_facts;
 
 declare_rule! {
     /// ## What it does
@@ -96,7 +95,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if skipped[index] || (facts[index].words as usize) < min_words {
             continue;
         }
-        for sentence in sentence_facts(doc.block_text(block)) {
+        for sentence in facts[index].sentences.iter() {
             if (sentence.words as usize) < min_words {
                 continue;
             }
