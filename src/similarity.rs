@@ -278,41 +278,44 @@ static PROBES: LazyLock<Box<[[u8; DENSIFY_PROBES]; MINHASH_LEN]>> = LazyLock::ne
 /// MinHash of the shingles' high 32 bits (see [`ParagraphFacts::minhash`]).
 fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
     const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
-    const _: () = assert!(MINHASH_LEN == 128, "the filled-bin mask is a u128");
     values.fill(u16::MAX);
-    let mut filled: u128 = 0;
+    let mut filled = [false; MINHASH_LEN];
+    let mut filled_count = 0;
     for &h in shingles {
         let bin = (h >> (32 - BIN_BITS)) as usize;
         // The 16 bits below the bin number.
         let value = (h >> (16 - BIN_BITS)) as u16;
-        let bit = 1u128 << bin;
-        if filled & bit == 0 || value < values[bin] {
+        if !filled[bin] {
+            filled[bin] = true;
+            filled_count += 1;
             values[bin] = value;
-            filled |= bit;
+        } else if value < values[bin] {
+            values[bin] = value;
         }
     }
     if shingles.is_empty() {
         values.fill(0);
         return;
     }
-    if filled == u128::MAX {
+    if filled_count == MINHASH_LEN {
         return;
     }
     let source = *values;
     let probes = &*PROBES;
-    let is_filled = |bin: usize| filled >> bin & 1 == 1;
     for bin in 0..MINHASH_LEN {
-        if is_filled(bin) {
+        if filled[bin] {
             continue;
         }
         let borrowed = probes[bin]
             .iter()
             .map(|&p| p as usize)
-            .find(|&p| is_filled(p))
+            .find(|&p| filled[p])
             .unwrap_or_else(|| {
-                // The next filled bin clockwise: bit 0 of the rotated mask is bin + 1.
-                let rotated = filled.rotate_right((bin + 1) as u32);
-                (bin + 1 + rotated.trailing_zeros() as usize) % MINHASH_LEN
+                // The next filled bin clockwise.
+                (1..MINHASH_LEN)
+                    .map(|step| (bin + step) % MINHASH_LEN)
+                    .find(|&p| filled[p])
+                    .expect("a paragraph with shingles fills a bin")
             });
         values[bin] = source[borrowed];
     }

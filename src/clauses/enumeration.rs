@@ -4,6 +4,7 @@
 
 use crate::clauses::labels::{Counter, Frame, Label, Reading, label_at};
 use crate::clauses::lexis;
+use crate::diagnostic::TextRange;
 use crate::document::Document;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,31 +54,48 @@ pub fn runs(doc: &Document) -> Vec<Run> {
         let scope = Scope::Inline(index);
         let bytes = text.as_bytes();
         let span = block.span;
-        // Cheap pre-filter: inline labels always end with ')'.
-        if memchr::memchr(b')', &bytes[span.start..span.end]).is_none() {
-            continue;
-        }
-        let mut at = span.start;
-        while at < span.end {
-            let b = bytes[at];
-            let starts_token = at == span.start || bytes[at - 1].is_ascii_whitespace();
-            if starts_token
-                && (b == b'(' || b.is_ascii_alphanumeric())
-                && let Some(label) = label_at(text, at, span.end, false)
-            {
-                if is_inline_enumerator(text, span.start, span.end, &label) {
-                    builder.add(scope, label, index, true);
-                }
-                at = label.span.end;
-                continue;
+        for label in inline_labels(text, span) {
+            if is_inline_enumerator(text, span.start, span.end, &label) {
+                builder.add(scope, label, index, true);
             }
-            at += 1;
         }
     }
     let mut runs = builder.runs;
     // A lone inline label (often the paragraph's own "(a)") is no enumeration.
     runs.retain(|run| run.scope == Scope::Blocks || run.items.len() > 1);
     runs
+}
+
+/// Every label inside `span` that starts a token, in order, none overlapping: the candidates
+/// for inline enumerations. Inline labels always end with ')' and hold at most eight letters or
+/// digits, with an optional '(' before them, so the search looks back from each ')' instead of
+/// trying every token.
+fn inline_labels(text: &str, span: TextRange) -> Vec<Label> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut floor = span.start;
+    for close in memchr::memchr_iter(b')', &bytes[span.start..span.end]) {
+        let close = span.start + close;
+        let mut start = close;
+        while start > span.start && bytes[start - 1].is_ascii_alphanumeric() && close - start <= 7 {
+            start -= 1;
+        }
+        if start == close {
+            continue;
+        }
+        if start > span.start && bytes[start - 1] == b'(' {
+            start -= 1;
+        }
+        let starts_token = start == span.start || bytes[start - 1].is_ascii_whitespace();
+        if start < floor || !starts_token {
+            continue;
+        }
+        if let Some(label) = label_at(text, start, span.end, false) {
+            floor = label.span.end;
+            found.push(label);
+        }
+    }
+    found
 }
 
 /// An inline label that enumerates rather than refers: not "paragraph 5 (a)", "subparagraphs (a)
@@ -206,6 +224,39 @@ impl Builder {
 mod tests {
     use super::*;
     use crate::document::DocumentKind;
+    use proptest::prelude::*;
+
+    /// The plain way: try a label at every token start, skipping past each label found.
+    fn inline_labels_token_by_token(text: &str, span: TextRange) -> Vec<TextRange> {
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        let mut at = span.start;
+        while at < span.end {
+            let b = bytes[at];
+            let starts_token = at == span.start || bytes[at - 1].is_ascii_whitespace();
+            if starts_token
+                && (b == b'(' || b.is_ascii_alphanumeric())
+                && let Some(label) = label_at(text, at, span.end, false)
+            {
+                found.push(label.span);
+                at = label.span.end;
+                continue;
+            }
+            at += 1;
+        }
+        found
+    }
+
+    proptest! {
+        #[test]
+        fn looking_back_from_parentheses_finds_the_token_by_token_labels(
+            text in "([a-z]{1,3}|[ivx]{1,4}|[0-9]{1,2}|[(). ,;\n]|abcdefghij|\u{a0}|é){0,40}"
+        ) {
+            let span = TextRange::new(0, text.len());
+            let fast: Vec<TextRange> = inline_labels(&text, span).iter().map(|l| l.span).collect();
+            prop_assert_eq!(fast, inline_labels_token_by_token(&text, span));
+        }
+    }
 
     fn describe(source: &str) -> Vec<String> {
         let doc = Document::new(source, DocumentKind::Plain);

@@ -76,7 +76,7 @@ fn copied_paragraphs(ctx: &Context<'_>) -> Vec<bool> {
         .collect();
     let options =
         settings.options::<near_duplicate_paragraph::Options>(&near_duplicate_paragraph::RULE);
-    for pair in near_duplicate_paragraph::find(doc, options) {
+    for pair in near_duplicate_paragraph::find(doc, options).iter() {
         copied[pair.later] = true;
     }
     copied

@@ -104,8 +104,36 @@ pub fn later_exact_copies(facts: &[ParagraphFacts]) -> Vec<bool> {
     facts.iter().map(|f| !seen.insert(f.exact)).collect()
 }
 
+/// The pairs found for one draft with one threshold and minimum length, kept on the document:
+/// this rule and `duplicate-sentence` both need them.
+pub struct FoundPairs {
+    threshold: f64,
+    min_words: usize,
+    pairs: Vec<NearDuplicate>,
+}
+
 /// The near-duplicate pairs of a draft: each later block with its most similar earlier block.
-pub fn find(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
+pub fn find(doc: &Document, options: &Options) -> std::sync::Arc<FoundPairs> {
+    doc.memo(
+        |found: &FoundPairs| {
+            found.threshold == options.threshold && found.min_words == options.min_words
+        },
+        || FoundPairs {
+            threshold: options.threshold,
+            min_words: options.min_words,
+            pairs: search(doc, options),
+        },
+    )
+}
+
+impl std::ops::Deref for FoundPairs {
+    type Target = [NearDuplicate];
+    fn deref(&self) -> &[NearDuplicate] {
+        &self.pairs
+    }
+}
+
+fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
     let facts = doc.paragraph_facts();
     let exact_copy = later_exact_copies(facts);
     let candidates: Vec<usize> = (0..facts.len())
@@ -129,7 +157,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
     let blocks = doc.blocks();
     let text = doc.text();
-    for pair in find(doc, ctx.options::<Options>()) {
+    for &pair in find(doc, ctx.options::<Options>()).iter() {
         let block = &blocks[pair.later];
         let other = blocks[pair.earlier].span;
         let line = doc.line_number(other.start);
