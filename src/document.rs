@@ -58,7 +58,7 @@ pub struct Document {
     lines: LineIndex,
     suppressions: Suppressions,
     /// Per-block facts for the duplicate rules, computed once on first use.
-    paragraph_facts: OnceLock<Vec<ParagraphFacts>>,
+    paragraph_facts: OnceLock<Vec<Arc<ParagraphFacts>>>,
     /// Facts several rules derive from this draft, computed once (see [`Document::memo`]).
     memo: Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
 }
@@ -144,13 +144,25 @@ impl Document {
 
     /// Fingerprints of every block (same order as [`Document::blocks`]), shared by the duplicate
     /// rules; each depends only on its block's text.
-    pub fn paragraph_facts(&self) -> &[ParagraphFacts] {
+    pub fn paragraph_facts(&self) -> &[Arc<ParagraphFacts>] {
         self.paragraph_facts.get_or_init(|| {
             self.blocks
                 .iter()
-                .map(|block| ParagraphFacts::compute(self.block_text(block)))
+                .map(|block| Arc::new(ParagraphFacts::compute(self.block_text(block))))
                 .collect()
         })
+    }
+
+    /// Fills [`Document::paragraph_facts`] from `facts_of(block text)`, for callers that keep
+    /// facts of unchanged paragraphs between versions of a draft (the language server). Does
+    /// nothing once the facts exist.
+    pub fn provide_paragraph_facts(&self, mut facts_of: impl FnMut(&str) -> Arc<ParagraphFacts>) {
+        self.paragraph_facts.get_or_init(|| {
+            self.blocks
+                .iter()
+                .map(|block| facts_of(self.block_text(block)))
+                .collect()
+        });
     }
 
     pub fn lines(&self) -> &LineIndex {

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, TextRange};
 use crate::document::{Block, Document, DocumentKind};
 use crate::rules::{BlockContext, Check, Context, RULES, RuleMeta, WorkspaceDoc};
+use crate::similarity::ParagraphFacts;
 
 /// Findings of the document and block rules for one draft, sorted by position.
 pub fn lint(doc: &Document, settings: &Settings) -> Vec<Diagnostic> {
@@ -25,6 +26,7 @@ pub fn lint_cached(
     cache: &mut LintCache,
 ) -> Vec<Diagnostic> {
     cache.begin(settings);
+    cache.provide_paragraph_facts(doc);
     let out = lint_rules(doc, settings, RULES, Some(cache));
     cache.end();
     out
@@ -240,6 +242,9 @@ struct CachedBlock {
 pub struct LintCache {
     settings: Option<Arc<Settings>>,
     blocks: HashMap<BlockKey, CachedBlock>,
+    /// Paragraph fingerprints by the 128-bit xxh3 of the paragraph's text, with the run that
+    /// last used them: a keystroke changes one paragraph, so the others' facts are reused.
+    facts: HashMap<u128, (Arc<ParagraphFacts>, u64)>,
     run: u64,
     /// Blocks whose findings were reused / computed, over the cache's lifetime.
     pub hits: u64,
@@ -276,6 +281,26 @@ impl LintCache {
     fn end(&mut self) {
         let run = self.run;
         self.blocks.retain(|_, entry| entry.used_in == run);
+        self.facts.retain(|_, (_, used_in)| *used_in == run);
+    }
+
+    /// Gives `doc` the facts of the paragraphs seen in earlier runs, computing only new ones.
+    fn provide_paragraph_facts(&mut self, doc: &Document) {
+        let run = self.run;
+        let facts = &mut self.facts;
+        doc.provide_paragraph_facts(|text| {
+            let key = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+            let entry = facts
+                .entry(key)
+                .or_insert_with(|| (Arc::new(ParagraphFacts::compute(text)), run));
+            entry.1 = run;
+            Arc::clone(&entry.0)
+        });
+    }
+
+    /// Paragraph fingerprints currently kept.
+    pub fn facts_len(&self) -> usize {
+        self.facts.len()
     }
 
     fn reuse(&mut self, key: BlockKey, block_start: usize, out: &mut Vec<Diagnostic>) -> bool {
@@ -450,5 +475,31 @@ mod tests {
             let at = crate::line_index::floor_char_boundary(&text, at);
             text.insert_str(at, " Probe ");
         }
+    }
+
+    #[test]
+    fn paragraph_facts_are_reused_by_content_and_only_new_paragraphs_computed() {
+        let settings = Arc::new(Settings::default());
+        let mut cache = LintCache::new();
+        let seed = include_str!("../tests/fixtures/seed.txt");
+        let first = Document::new(seed, DocumentKind::Plain);
+        lint_cached(&first, &settings, &mut cache);
+        let distinct: std::collections::HashSet<&str> =
+            first.blocks().iter().map(|b| first.block_text(b)).collect();
+        assert_eq!(cache.facts_len(), distinct.len());
+
+        // One paragraph edited: its new facts are computed, every other one is the same Arc.
+        let edited = seed.replacen("Belarus", "Belarus and its partners", 1);
+        let second = Document::new(edited.clone(), DocumentKind::Plain);
+        let found = lint_cached(&second, &settings, &mut cache);
+        assert_eq!(found, lint(&Document::new(edited, DocumentKind::Plain), &settings));
+        let reused = first
+            .paragraph_facts()
+            .iter()
+            .filter(|old| second.paragraph_facts().iter().any(|new| Arc::ptr_eq(old, new)))
+            .count();
+        assert_eq!(reused, first.blocks().len() - 1);
+        // The old paragraph's facts are dropped with the run that no longer used them.
+        assert_eq!(cache.facts_len(), distinct.len());
     }
 }

@@ -52,7 +52,6 @@ pub fn runs(doc: &Document) -> Vec<Run> {
     }
     for (index, block) in doc.blocks().iter().enumerate() {
         let scope = Scope::Inline(index);
-        let bytes = text.as_bytes();
         let span = block.span;
         for label in inline_labels(text, span) {
             if is_inline_enumerator(text, span.start, span.end, &label) {

@@ -122,7 +122,7 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
             }
         }
     }
-    let facts_of = |item: &Item| &docs[item.doc].doc.paragraph_facts()[item.block];
+    let facts_of = |item: &Item| &*docs[item.doc].doc.paragraph_facts()[item.block];
 
     // Exact copies: every later copy points at the first one.
     let mut first_exact: HashMap<u64, usize> = HashMap::with_capacity(items.len());

@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use serde::Deserialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
@@ -99,7 +100,7 @@ pub struct NearDuplicate {
 
 /// For each block, whether it is a later exact copy (normalized text equal to an earlier
 /// block's): those belong to `duplicate-paragraph`.
-pub fn later_exact_copies(facts: &[ParagraphFacts]) -> Vec<bool> {
+pub fn later_exact_copies(facts: &[Arc<ParagraphFacts>]) -> Vec<bool> {
     let mut seen = std::collections::HashSet::with_capacity(facts.len());
     facts.iter().map(|f| !seen.insert(f.exact)).collect()
 }
@@ -113,7 +114,7 @@ pub struct FoundPairs {
 }
 
 /// The near-duplicate pairs of a draft: each later block with its most similar earlier block.
-pub fn find(doc: &Document, options: &Options) -> std::sync::Arc<FoundPairs> {
+pub fn find(doc: &Document, options: &Options) -> Arc<FoundPairs> {
     doc.memo(
         |found: &FoundPairs| {
             found.threshold == options.threshold && found.min_words == options.min_words
@@ -139,7 +140,7 @@ fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
     let candidates: Vec<usize> = (0..facts.len())
         .filter(|&i| !exact_copy[i] && facts[i].words as usize >= options.min_words)
         .collect();
-    let items: Vec<&ParagraphFacts> = candidates.iter().map(|&i| &facts[i]).collect();
+    let items: Vec<&ParagraphFacts> = candidates.iter().map(|&i| &*facts[i]).collect();
     best_earlier_matches(&items, options.threshold, |_, _| true)
         .into_iter()
         .enumerate()
