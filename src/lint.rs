@@ -492,11 +492,19 @@ mod tests {
         let edited = seed.replacen("Belarus", "Belarus and its partners", 1);
         let second = Document::new(edited.clone(), DocumentKind::Plain);
         let found = lint_cached(&second, &settings, &mut cache);
-        assert_eq!(found, lint(&Document::new(edited, DocumentKind::Plain), &settings));
+        assert_eq!(
+            found,
+            lint(&Document::new(edited, DocumentKind::Plain), &settings)
+        );
         let reused = first
             .paragraph_facts()
             .iter()
-            .filter(|old| second.paragraph_facts().iter().any(|new| Arc::ptr_eq(old, new)))
+            .filter(|old| {
+                second
+                    .paragraph_facts()
+                    .iter()
+                    .any(|new| Arc::ptr_eq(old, new))
+            })
             .count();
         assert_eq!(reused, first.blocks().len() - 1);
         // The old paragraph's facts are dropped with the run that no longer used them.

@@ -1,6 +1,6 @@
-use std::sync::Arc;
 use serde::Deserialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
+use std::sync::Arc;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};

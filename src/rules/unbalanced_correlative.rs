@@ -1,7 +1,3 @@
-use std::sync::LazyLock;
-
-use aho_corasick::AhoCorasick;
-
 use crate::clauses::lexis::{
     is, is_any, is_article_or_possessive, is_auxiliary, is_determined_noun, is_function_word,
     looks_plural, match_case,
@@ -89,31 +85,44 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Words that open a correlative, found in one pass (ASCII case-insensitive).
-static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build([
-            "neither", "either", "both", "not only", "whether", "between", "from", "one hand",
-        ])
-        .expect("valid patterns")
-});
+/// Words that open a correlative (compared ASCII case-insensitively), and whether each is a
+/// range opener ("between"/"from"), which counts only before a number.
+const TRIGGERS: [(&str, bool); 8] = [
+    ("neither", false),
+    ("either", false),
+    ("both", false),
+    ("not only", false),
+    ("whether", false),
+    ("between", true),
+    ("from", true),
+    ("one hand", false),
+];
 
 /// Offsets in `span` where a correlative may start: whole words only, and "between"/"from"
-/// only before a number (the only ranges this rule checks).
+/// only before a number (the only ranges this rule checks). Only word starts whose letter can
+/// open a trigger are compared, which skips most of the text.
 fn find_triggers(text: &str, span: TextRange, out: &mut Vec<usize>) {
     out.clear();
     let bytes = text.as_bytes();
-    for found in TRIGGERS.find_iter(&bytes[span.start..span.end]) {
-        let start = span.start + found.start();
-        let end = span.start + found.end();
-        let word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
-        let word_end = bytes.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
-        if !word_start || !word_end {
+    for start in span.start..span.end {
+        let first = bytes[start].to_ascii_lowercase();
+        if !matches!(first, b'n' | b'e' | b'b' | b'w' | b'f' | b'o') {
             continue;
         }
-        // Patterns 5 and 6 are "between" and "from".
-        let is_range = matches!(found.pattern().as_usize(), 5 | 6);
+        if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let rest = &bytes[start..span.end];
+        let Some(&(trigger, is_range)) = TRIGGERS.iter().find(|(trigger, _)| {
+            rest.len() >= trigger.len()
+                && rest[..trigger.len()].eq_ignore_ascii_case(trigger.as_bytes())
+        }) else {
+            continue;
+        };
+        let end = start + trigger.len();
+        if bytes.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+            continue;
+        }
         if is_range && !bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
             continue;
         }
@@ -468,6 +477,56 @@ fn report_replacement(
 
 #[cfg(test)]
 mod tests {
+    use aho_corasick::AhoCorasick;
+    use proptest::prelude::*;
+
+    use super::{TRIGGERS, find_triggers};
+    use crate::diagnostic::TextRange;
+
+    /// The first way triggers were found: one case-insensitive automaton over the whole span.
+    fn triggers_by_automaton(text: &str, span: TextRange) -> Vec<usize> {
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(TRIGGERS.iter().map(|(t, _)| t))
+            .unwrap();
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        for found in automaton.find_iter(&bytes[span.start..span.end]) {
+            let start = span.start + found.start();
+            let end = span.start + found.end();
+            let word_start = start == 0 || !bytes[start - 1].is_ascii_alphanumeric();
+            let word_end = bytes.get(end).is_none_or(|b| !b.is_ascii_alphanumeric());
+            if !word_start || !word_end {
+                continue;
+            }
+            if TRIGGERS[found.pattern().as_usize()].1
+                && !bytes.get(end + 1).is_some_and(u8::is_ascii_digit)
+            {
+                continue;
+            }
+            out.push(start);
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn word_start_search_finds_what_the_automaton_found(
+            words in proptest::collection::vec("(?i)(neither|either|both|not only|whether|between|from|one hand|not|one|hand|only|x|2)", 0..12),
+            separators in proptest::collection::vec("[ ,.“”(0-9a]", 12)
+        ) {
+            let mut text = String::new();
+            for (word, sep) in words.iter().zip(&separators) {
+                text.push_str(word);
+                text.push_str(sep);
+            }
+            let span = TextRange::new(0, text.len());
+            let mut fast = Vec::new();
+            find_triggers(&text, span, &mut fast);
+            prop_assert_eq!(fast, triggers_by_automaton(&text, span));
+        }
+    }
+
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::{Document, DocumentKind};
