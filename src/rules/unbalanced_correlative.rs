@@ -98,17 +98,30 @@ const TRIGGERS: [(&str, bool); 8] = [
     ("one hand", false),
 ];
 
+/// First letters of the triggers, in both cases.
+static OPENS_TRIGGER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < TRIGGERS.len() {
+        let first = TRIGGERS[i].0.as_bytes()[0];
+        table[first as usize] = true;
+        table[first.to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Offsets in `span` where a correlative may start: whole words only, and "between"/"from"
 /// only before a number (the only ranges this rule checks). Only word starts whose letter can
 /// open a trigger are compared, which skips most of the text.
 fn find_triggers(text: &str, span: TextRange, out: &mut Vec<usize>) {
     out.clear();
     let bytes = text.as_bytes();
-    for start in span.start..span.end {
-        let first = bytes[start].to_ascii_lowercase();
-        if !matches!(first, b'n' | b'e' | b'b' | b'w' | b'f' | b'o') {
+    for (offset, &b) in bytes[span.start..span.end].iter().enumerate() {
+        if !OPENS_TRIGGER[b as usize] {
             continue;
         }
+        let start = span.start + offset;
         if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
             continue;
         }
