@@ -59,6 +59,9 @@ pub struct ParagraphFacts {
     /// xxh3 of the normalized text (case, whitespace and quote style folded): equal for exact
     /// duplicates in the sense of `duplicate-paragraph`.
     pub exact: u64,
+    /// Length in bytes of the normalized text: with `exact` and `words`, what tells two
+    /// paragraphs apart without keeping their normalized text.
+    pub normalized_len: u32,
     /// Hashed word-pair shingles (32 bits; the k-th repeat of a pair hashed apart so repeats
     /// count), sorted, for exact similarity.
     shingles: Box<[u32]>,
@@ -117,6 +120,7 @@ impl ParagraphFacts {
         }
         normalizer.push(&text[at..], normalized);
         let exact = xxh3_64_with_seed(normalized, SEED);
+        let normalized_len = normalized.len() as u32;
 
         shingles.clear();
         let mut words_seen = 0u32;
@@ -155,6 +159,7 @@ impl ParagraphFacts {
         Self {
             words: words_seen,
             exact,
+            normalized_len,
             shingles: short,
             minhash: OnceLock::new(),
             sentences: sentence_facts.into_boxed_slice(),
@@ -174,6 +179,15 @@ impl ParagraphFacts {
 
     /// Dice coefficient over word-pair shingles, exactly (not estimated): 1.0 for the same words
     /// in the same order, 0.0 for nothing in common.
+    /// Whether the normalized texts are the same: equal 64-bit hashes, lengths and word counts.
+    /// A false match needs an xxh3 collision between paragraphs of the same length and word
+    /// count (odds about 2^-64 per pair), so the texts are not compared again.
+    pub fn same_text(&self, other: &ParagraphFacts) -> bool {
+        self.exact == other.exact
+            && self.normalized_len == other.normalized_len
+            && self.words == other.words
+    }
+
     pub fn similarity(&self, other: &ParagraphFacts) -> f64 {
         let total = self.shingles.len() + other.shingles.len();
         if total == 0 {

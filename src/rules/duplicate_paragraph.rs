@@ -5,7 +5,6 @@ use serde::Deserialize;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::rules::{Check, Context};
-use crate::text::normalize;
 
 declare_rule! {
     /// ## What it does
@@ -57,10 +56,8 @@ impl Default for Options {
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let options = ctx.options::<Options>();
     let doc = ctx.doc;
-    let text = doc.text();
-    // The shared per-paragraph facts already hold each block's normalized hash and word count
-    // (the near-duplicate rules need them too), so no block is read again here. Equal hashes
-    // are confirmed by comparing the normalized texts.
+    // The shared per-paragraph facts already hold each block's normalized hash, length and word
+    // count (the near-duplicate rules need them too), so no block is read again here.
     let facts = doc.paragraph_facts();
     let mut first_copies: HashMap<u64, Vec<usize>> = HashMap::with_capacity(facts.len());
     for (index, (block, fact)) in doc.blocks().iter().zip(facts).enumerate() {
@@ -68,17 +65,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let bucket = first_copies.entry(fact.exact).or_default();
-        let normalized = || normalize(block.span.slice(text));
-        let first = match bucket.as_slice() {
-            [] => None,
-            _ => {
-                let this = normalized();
-                bucket
-                    .iter()
-                    .copied()
-                    .find(|&earlier| normalize(doc.block_text(&doc.blocks()[earlier])) == this)
-            }
-        };
+        let first = bucket
+            .iter()
+            .copied()
+            .find(|&earlier| facts[earlier].same_text(fact));
         match first {
             Some(first) => {
                 let first_span = doc.blocks()[first].span;
