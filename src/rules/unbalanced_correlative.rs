@@ -126,8 +126,12 @@ fn find_triggers(text: &str, span: TextRange, out: &mut Vec<usize>) {
             continue;
         }
         let rest = &bytes[start..span.end];
+        // Most words starting with these letters ("of", "for", "with") share no second letter
+        // with a trigger: rejected before any full comparison.
+        let second = rest.get(1).map_or(0, u8::to_ascii_lowercase);
         let Some(&(trigger, is_range)) = TRIGGERS.iter().find(|(trigger, _)| {
-            rest.len() >= trigger.len()
+            trigger.as_bytes()[1] == second
+                && rest.len() >= trigger.len()
                 && rest[..trigger.len()].eq_ignore_ascii_case(trigger.as_bytes())
         }) else {
             continue;
