@@ -63,8 +63,11 @@ pub struct ParagraphFacts {
     /// paragraphs apart without keeping their normalized text.
     pub normalized_len: u32,
     /// Hashed word-pair shingles (32 bits; the k-th repeat of a pair hashed apart so repeats
-    /// count), sorted, for exact similarity.
+    /// count), in text order.
     shingles: Box<[u32]>,
+    /// The shingles sorted, for the exact similarity: computed on first use, since only
+    /// paragraphs that meet a candidate are ever compared exactly.
+    sorted_shingles: OnceLock<Box<[u32]>>,
     /// One-permutation MinHash of the shingles, densified so every bin holds a value: computed
     /// on first use, since only paragraphs long enough to be near-duplicate candidates need it.
     minhash: OnceLock<Box<[u16; MINHASH_LEN]>>,
@@ -78,6 +81,7 @@ struct Scratch {
     normalized: Vec<u8>,
     word: String,
     shingles: Vec<u64>,
+    repeats: Vec<(u64, u32)>,
 }
 
 thread_local! {
@@ -95,6 +99,7 @@ impl ParagraphFacts {
             normalized,
             word,
             shingles,
+            repeats,
         } = scratch;
         let whole = TextRange::new(0, text.len());
 
@@ -148,19 +153,15 @@ impl ParagraphFacts {
         if words_seen == 1 {
             shingles.extend(previous);
         }
-        let renumbered = number_repeats(shingles);
-        // The high half keeps the sort order of the sorted hashes; only renumbered repeats
-        // need sorting again.
-        let mut short: Box<[u32]> = shingles.iter().map(|&h| (h >> 32) as u32).collect();
-        if renumbered {
-            short.sort_unstable();
-        }
+        number_repeats(shingles, repeats);
+        let short: Box<[u32]> = shingles.iter().map(|&h| (h >> 32) as u32).collect();
 
         Self {
             words: words_seen,
             exact,
             normalized_len,
             shingles: short,
+            sorted_shingles: OnceLock::new(),
             minhash: OnceLock::new(),
             sentences: sentence_facts.into_boxed_slice(),
         }
@@ -174,6 +175,14 @@ impl ParagraphFacts {
             let mut values = Box::new([0u16; MINHASH_LEN]);
             one_permutation_minhash(&self.shingles, &mut values);
             values
+        })
+    }
+
+    fn sorted_shingles(&self) -> &[u32] {
+        self.sorted_shingles.get_or_init(|| {
+            let mut sorted = self.shingles.clone();
+            sorted.sort_unstable();
+            sorted
         })
     }
 
@@ -193,7 +202,7 @@ impl ParagraphFacts {
         if total == 0 {
             return 1.0;
         }
-        2.0 * shared_count(&self.shingles, &other.shingles) as f64 / total as f64
+        2.0 * shared_count(self.sorted_shingles(), other.sorted_shingles()) as f64 / total as f64
     }
 
     /// Whether the shingle counts alone already rule out `threshold`: Dice can be at most
@@ -257,22 +266,31 @@ fn pair_hash(first: u64, second: u64) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Sort, and make the k-th repeat of a shingle a distinct value, so sets of values count
-/// repeats (multiset similarity with set machinery). Returns whether any value was renumbered.
-fn number_repeats(shingles: &mut [u64]) -> bool {
-    shingles.sort_unstable();
-    let mut renumbered = false;
-    let mut run_start = 0;
-    for i in 1..shingles.len() {
-        if shingles[i] == shingles[run_start] {
-            let repeat = (i - run_start) as u64;
-            shingles[i] = pair_hash(shingles[run_start], repeat);
-            renumbered = true;
-        } else {
-            run_start = i;
+/// Makes the k-th repeat of a shingle a distinct value, so sets of values count repeats
+/// (multiset similarity with set machinery). Repeats are counted in a small open-addressing
+/// table (`table` is reused scratch), cheaper than sorting every paragraph's shingles.
+fn number_repeats(shingles: &mut [u64], table: &mut Vec<(u64, u32)>) {
+    let capacity = (shingles.len() * 2).next_power_of_two().max(16);
+    table.clear();
+    table.resize(capacity, (0, 0));
+    let mask = capacity - 1;
+    for shingle in shingles.iter_mut() {
+        // The hashes are uniform: their low bits pick the slot.
+        let mut slot = *shingle as usize & mask;
+        loop {
+            let (key, count) = table[slot];
+            if count == 0 {
+                table[slot] = (*shingle, 1);
+                break;
+            }
+            if key == *shingle {
+                table[slot].1 = count + 1;
+                *shingle = pair_hash(key, u64::from(count));
+                break;
+            }
+            slot = (slot + 1) & mask;
         }
     }
-    renumbered
 }
 
 /// For empty bin `i`, the bins to borrow from, in order: the same fixed sequence for every
@@ -672,7 +690,7 @@ mod tests {
         let once = facts("of the people of the world");
         let twice = facts("of the people of the world of the");
         // "of the" occurs twice vs three times: the third occurrence is not shared.
-        let shared = shared_count(&once.shingles, &twice.shingles);
+        let shared = shared_count(once.sorted_shingles(), twice.sorted_shingles());
         assert_eq!(shared, once.shingles.len());
         assert!(once.similarity(&twice) < 1.0);
     }
