@@ -155,7 +155,11 @@ fn lint_snapshot(state: &State, snapshot: Snapshot) -> Arc<Linted> {
         );
     }
     let doc = Document::new(text, snapshot.kind);
-    let own = lint::lint_cached(&doc, &settings, &mut lock(&snapshot.cache));
+    // The cache is taken out for the run, so no lock is held while rules work: a second job
+    // for the same draft meanwhile starts from an empty cache instead of waiting.
+    let mut cache = std::mem::take(&mut *lock(&snapshot.cache));
+    let own = lint::lint_cached(&doc, &settings, &mut cache);
+    *lock(&snapshot.cache) = cache;
     Arc::new(Linted {
         uri: snapshot.uri,
         name: snapshot.name,
