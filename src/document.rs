@@ -116,6 +116,13 @@ impl Document {
         value
     }
 
+    /// Drops the values [`Document::memo`] keeps (the names analysis is several times the size
+    /// of the draft). Callers that keep a linted draft around call this once its rules ran; a
+    /// later rule that asks again recomputes.
+    pub fn release_memo(&self) {
+        self.memo.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     pub fn kind(&self) -> DocumentKind {
         self.kind
     }

@@ -35,8 +35,16 @@ pub fn lint_cached(
 /// Findings for several drafts at once: each draft's own rules (in parallel), then the
 /// cross-draft rules. `result[i]` belongs to `docs[i]`.
 pub fn lint_workspace(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
-    let mut results: Vec<Vec<Diagnostic>> =
-        docs.par_iter().map(|d| lint(d.doc, d.settings)).collect();
+    let mut results: Vec<Vec<Diagnostic>> = docs
+        .par_iter()
+        .map(|d| {
+            let found = lint(d.doc, d.settings);
+            // The cross-draft pass needs only the paragraph facts: what the draft's own rules
+            // derived goes now, not when every draft has been linted.
+            d.doc.release_memo();
+            found
+        })
+        .collect();
     for (result, cross) in results.iter_mut().zip(lint_cross_draft(docs)) {
         result.extend(cross);
         sort(result);

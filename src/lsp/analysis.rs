@@ -160,6 +160,9 @@ fn lint_snapshot(state: &State, snapshot: Snapshot) -> Arc<Linted> {
     let mut cache = std::mem::take(&mut *lock(&snapshot.cache));
     let own = lint::lint_cached(&doc, &settings, &mut cache);
     *lock(&snapshot.cache) = cache;
+    // The draft is kept for code actions, hover and the cross-draft pass, none of which needs
+    // what its rules derived (the names analysis alone is several times the draft's size).
+    doc.release_memo();
     Arc::new(Linted {
         uri: snapshot.uri,
         name: snapshot.name,
