@@ -1,79 +1,134 @@
-//! Whole-pipeline throughput over the real corpus (single thread), and the wall time of
-//! `sherpa check --format json` over the whole corpus (the release binary, start-up included).
+//! Whole-pipeline throughput over the real corpus on ONE thread, per check family and with every
+//! default rule, and the peak heap memory of one pass.
 //!
-//! Run: `cargo bench --bench pipeline`. The corpus is read from `../shared/corpus` or
-//! `SHERPA_CORPUS`; without it the benchmark says so and measures nothing.
+//! "Pipeline" is what `sherpa check` does between reading the files and writing the report:
+//! parse every draft, run each draft's own rules, then the cross-draft rules
+//! (`lint_workspace`), here inside a one-thread rayon pool. The files are those `sherpa check`
+//! lints in the corpus folder. The `sherpa check` binary (all cores, start-up included) is
+//! measured by `benches/check.rs`.
+//!
+//! Output, in this order: a summary table (median wall of several passes, MB/s, findings, peak
+//! heap), then criterion's own statistics (group `pipeline`, Throughput::Bytes, so criterion
+//! prints MB/s too).
+//!
+//! Run: `cargo bench --bench pipeline` (`-- --quick` for criterion's quick mode;
+//! `SHERPA_BENCH_QUICK=1` makes the summary take fewer passes). The corpus is read from
+//! `../shared/corpus` or `SHERPA_CORPUS`; without it the benchmark says so and measures nothing.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+#[path = "support/mod.rs"]
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sherpa::{Document, DocumentKind, Settings, lint};
+use criterion::{BenchmarkId, Criterion, Throughput};
+use support::{Draft, mb, ms};
 
-fn corpus() -> Option<(PathBuf, Vec<(DocumentKind, String)>)> {
-    let dir = std::env::var_os("SHERPA_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if !dir.is_dir() {
-        eprintln!("corpus not found at {}: nothing to measure", dir.display());
-        return None;
+/// Counts live heap bytes and their high-water mark, for the peak memory of one pass.
+struct CountingAllocator;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        ptr
     }
-    let mut files = Vec::new();
-    let mut stack = vec![dir.clone()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).ok()?.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "txt" || e == "md") {
-                files.push((
-                    DocumentKind::from_path(&path),
-                    std::fs::read_to_string(&path).ok()?,
-                ));
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            if new_size > layout.size() {
+                let grown = new_size - layout.size();
+                let now = CURRENT.fetch_add(grown, Ordering::Relaxed) + grown;
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
             }
         }
+        new
     }
-    Some((dir, files))
 }
 
-fn pipeline(c: &mut Criterion) {
-    let Some((dir, files)) = corpus() else { return };
-    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
-    let settings = Settings::default();
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-    let mut group = c.benchmark_group("pipeline");
-    group.throughput(Throughput::Bytes(bytes as u64));
-    group.measurement_time(Duration::from_secs(8));
-    group.bench_function("corpus_all_rules_single_thread", |b| {
-        b.iter(|| {
-            let mut findings = 0;
-            for (kind, text) in &files {
-                let doc = Document::new(text.as_str(), *kind);
-                findings += lint(&doc, &settings).len();
-            }
-            findings
-        })
-    });
-    group.finish();
-
-    let binary = env!("CARGO_BIN_EXE_sherpa");
-    let mut group = c.benchmark_group("cli");
-    group.sample_size(20);
-    group.bench_function("check_corpus_json_wall", |b| {
-        b.iter(|| {
-            let status = Command::new(binary)
-                .args(["check", "--format", "json", "--fail-on", "never"])
-                .arg(&dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("sherpa runs");
-            assert!(status.success());
-        })
-    });
-    group.finish();
+/// Heap bytes allocated by `work` beyond what was live before it, at their highest.
+fn peak_heap_of<T>(work: impl FnOnce() -> T) -> (usize, T) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let result = work();
+    (PEAK.load(Ordering::Relaxed) - base, result)
 }
 
-criterion_group!(benches, pipeline);
-criterion_main!(benches);
+/// The rows of the table, in the order docs/performance.md lists them.
+const SELECTIONS: [&str; 4] = ["duplicates", "names", "clauses", "all"];
+
+fn summary(drafts: &[Draft], pool: &rayon::ThreadPool) {
+    let bytes = support::total_bytes(drafts);
+    let largest = drafts.iter().map(|d| d.text.len()).max().unwrap_or(0);
+    let passes = if support::quick() { 5 } else { 21 };
+    println!(
+        "pipeline, single thread: {} files, {:.2} MB (largest file {:.0} KB), median of {passes} passes",
+        drafts.len(),
+        mb(bytes),
+        largest as f64 / 1e3
+    );
+    println!("| selection | ms per pass | MB/s | findings | peak heap MB |");
+    println!("|---|---|---|---|---|");
+    for selection in SELECTIONS {
+        let settings = support::selected(selection);
+        let (median, findings) = pool
+            .install(|| support::median_of(passes, || support::run_pipeline(drafts, &settings)));
+        let (peak, _) = peak_heap_of(|| pool.install(|| support::run_pipeline(drafts, &settings)));
+        println!(
+            "| {selection} | {:.2} | {:.1} | {findings} | {:.1} |",
+            ms(median),
+            mb(bytes) / median.as_secs_f64(),
+            mb(peak)
+        );
+    }
+    println!("(peak heap: allocated during one pass above the loaded text, which is not counted)");
+}
+
+fn main() {
+    support::print_machine();
+    let Some(dir) = support::corpus_dir() else {
+        return;
+    };
+    let drafts = support::load_drafts(&dir);
+    if drafts.is_empty() {
+        println!("no drafts under {}: nothing to measure", dir.display());
+        return;
+    }
+    let pool = support::single_thread_pool();
+    summary(&drafts, &pool);
+
+    let mut criterion = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .configure_from_args();
+    let mut group = criterion.benchmark_group("pipeline");
+    group.throughput(Throughput::Bytes(support::total_bytes(&drafts) as u64));
+    for selection in SELECTIONS {
+        let settings = support::selected(selection);
+        group.bench_with_input(
+            BenchmarkId::new("single_thread", selection),
+            &settings,
+            |b, settings| b.iter(|| pool.install(|| support::run_pipeline(&drafts, settings))),
+        );
+    }
+    group.finish();
+    criterion.final_summary();
+}
