@@ -8,8 +8,10 @@
 //! over and over as sampling would. 2% are planted near copies (1-3 words changed) and 1% exact
 //! copies of earlier ones. Without the corpus a Zipf-distributed synthetic vocabulary stands in.
 //!
-//! Before criterion's timings, one pass per size prints wall time and peak heap growth (a
-//! counting allocator) as a table. `SHERPA_BENCH_SIZES=10000,100000` limits the sizes.
+//! Before criterion's timings, one pass per size prints wall time, CPU time and peak heap growth
+//! (a counting allocator) as a table, then the growth ratios between sizes and the `TABLE` lines
+//! `docs/performance.md` takes its numbers from. `SHERPA_BENCH_SIZES=10000,100000` limits the
+//! sizes (`SHERPA_BENCH_QUICK=1` stops at 100k).
 //!
 //! Groups:
 //! - `index`: per-paragraph facts (shingles, MinHash) + LSH search + exact verification.
@@ -335,7 +337,60 @@ fn sizes() -> Vec<usize> {
     std::env::var("SHERPA_BENCH_SIZES")
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000])
+        .unwrap_or_else(|| {
+            if std::env::var("SHERPA_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0") {
+                vec![10_000, 100_000]
+            } else {
+                vec![10_000, 100_000, 1_000_000]
+            }
+        })
+}
+
+/// Growth between consecutive sizes: near-linear means the time ratio stays close to the size
+/// ratio (the target: 1M paragraphs no more than 12x the time of 100k). CPU time is the steadier
+/// figure on a shared machine.
+fn print_growth(rows: &[(usize, [Measured; 3])]) {
+    for pair in rows.windows(2) {
+        let ((small, a), (large, b)) = (&pair[0], &pair[1]);
+        let cells: Vec<String> = ["index", "draft", "workspace"]
+            .iter()
+            .zip(a.iter().zip(b))
+            .map(|(name, (a, b))| {
+                let wall = b.wall.as_secs_f64() / a.wall.as_secs_f64();
+                let cpu = match (a.cpu, b.cpu) {
+                    (Some(x), Some(y)) if x > 0.0 => format!("{:.1}x", y / x),
+                    _ => "n/a".into(),
+                };
+                format!("{name} {wall:.1}x wall, {cpu} CPU")
+            })
+            .collect();
+        println!(
+            "growth {} -> {} paragraphs ({:.0}x): {}",
+            small,
+            large,
+            *large as f64 / *small as f64,
+            cells.join("; ")
+        );
+    }
+    let table = |n: usize| rows.iter().find(|(size, _)| *size == n).map(|(_, m)| m);
+    for n in [10_000, 100_000, 1_000_000] {
+        if let Some([index, draft, _]) = table(n) {
+            println!(
+                "TABLE | near-duplicates, {n} paragraphs, one core: index / draft wall, peak heap | {:.3} s / {:.3} s, {:.0} MB / {:.0} MB",
+                index.wall.as_secs_f64(),
+                draft.wall.as_secs_f64(),
+                mb(index.peak),
+                mb(draft.peak)
+            );
+        }
+    }
+    if let (Some([a, c, _]), Some([b, d, _])) = (table(100_000), table(1_000_000)) {
+        println!(
+            "TABLE | near-duplicates, 1M / 100k paragraphs time ratio (target <= 12x) | index {:.1}x, draft {:.1}x (wall)",
+            b.wall.as_secs_f64() / a.wall.as_secs_f64(),
+            d.wall.as_secs_f64() / c.wall.as_secs_f64()
+        );
+    }
 }
 
 fn mb(bytes: usize) -> f64 {
@@ -367,6 +422,7 @@ fn main() {
         "| paragraphs | text MB | index wall s | index CPU s | index peak MB | draft wall s | draft CPU s | draft peak MB | workspace wall s | workspace CPU s | workspace peak MB | copies found |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut rows: Vec<(usize, [Measured; 3])> = Vec::new();
     for paragraphs in &inputs {
         let bytes: usize = paragraphs.iter().map(|p| p.len() + 2).sum();
         let (index, found) = measure(|| run_index(paragraphs));
@@ -385,7 +441,9 @@ fn main() {
             workspace.cells(),
             found
         );
+        rows.push((paragraphs.len(), [index, draft_run, workspace]));
     }
+    print_growth(&rows);
 
     let mut criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(500))

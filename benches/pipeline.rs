@@ -8,8 +8,8 @@
 //! measured by `benches/check.rs`.
 //!
 //! Output, in this order: a summary table (median wall of several passes, MB/s, findings, peak
-//! heap), then criterion's own statistics (group `pipeline`, Throughput::Bytes, so criterion
-//! prints MB/s too).
+//! heap), the `TABLE` lines docs/performance.md takes its numbers from, then criterion's own
+//! statistics (group `pipeline`, `Throughput::BytesDecimal`, so criterion prints MB/s too).
 //!
 //! Run: `cargo bench --bench pipeline` (`-- --quick` for criterion's quick mode;
 //! `SHERPA_BENCH_QUICK=1` makes the summary take fewer passes). The corpus is read from
@@ -85,21 +85,45 @@ fn summary(drafts: &[Draft], pool: &rayon::ThreadPool) {
         mb(bytes),
         largest as f64 / 1e3
     );
-    println!("| selection | ms per pass | MB/s | findings | peak heap MB |");
-    println!("|---|---|---|---|---|");
+    println!("| selection | wall ms per pass | MB/s | CPU ms per pass | findings | peak heap MB |");
+    println!("|---|---|---|---|---|---|");
+    let mut table = Vec::new();
     for selection in SELECTIONS {
         let settings = support::selected(selection);
-        let (median, findings) = pool
-            .install(|| support::median_of(passes, || support::run_pipeline(drafts, &settings)));
+        let (median, cpu, findings) = pool.install(|| {
+            let before = support::thread_cpu();
+            let (median, findings) =
+                support::median_of(passes, || support::run_pipeline(drafts, &settings));
+            // median_of makes one warm-up call before the timed ones.
+            let cpu = before
+                .zip(support::thread_cpu())
+                .map(|(a, b)| (b - a) / (passes as u32 + 1));
+            (median, cpu, findings)
+        });
         let (peak, _) = peak_heap_of(|| pool.install(|| support::run_pipeline(drafts, &settings)));
+        let cpu_cell = cpu.map_or("n/a".into(), |c| {
+            format!("{:.0} ({:.1} MB/s)", ms(c), mb(bytes) / c.as_secs_f64())
+        });
         println!(
-            "| {selection} | {:.2} | {:.1} | {findings} | {:.1} |",
+            "| {selection} | {:.2} | {:.1} | {cpu_cell} | {findings} | {:.1} |",
             ms(median),
             mb(bytes) / median.as_secs_f64(),
             mb(peak)
         );
+        table.push(format!(
+            "TABLE | pipeline one thread, corpus, {selection}: MB/s (wall median; CPU), peak heap | {:.1} MB/s ({cpu_cell}), {:.1} MB",
+            mb(bytes) / median.as_secs_f64(),
+            mb(peak)
+        ));
     }
-    println!("(peak heap: allocated during one pass above the loaded text, which is not counted)");
+    println!(
+        "(MB = 10^6 bytes; CPU: thread CPU time per pass, 10 ms ticks; peak heap: allocated during \
+         one pass above the loaded text, which is not counted)"
+    );
+    println!("\nFor docs/performance.md, in the order of its table:");
+    for line in table {
+        println!("{line}");
+    }
 }
 
 fn main() {
@@ -120,7 +144,9 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .configure_from_args();
     let mut group = criterion.benchmark_group("pipeline");
-    group.throughput(Throughput::Bytes(support::total_bytes(&drafts) as u64));
+    group.throughput(Throughput::BytesDecimal(
+        support::total_bytes(&drafts) as u64
+    ));
     for selection in SELECTIONS {
         let settings = support::selected(selection);
         group.bench_with_input(

@@ -123,6 +123,15 @@ pub fn median_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (Duration, T) {
     (median(&mut samples), result)
 }
 
+/// CPU time of the calling thread so far (Linux, 10 ms ticks): on a shared machine, wall time
+/// also counts the time spent waiting for a core.
+pub fn thread_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
 /// Cores, model and load: the numbers mean little without them.
 pub fn print_machine() {
     let model = std::fs::read_to_string("/proc/cpuinfo")
