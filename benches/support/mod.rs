@@ -264,8 +264,12 @@ pub fn serve_measure_child() {
     std::process::exit(0);
 }
 
-/// `rg` on the PATH (or at /usr/bin/rg), if installed.
+/// `rg` on the PATH (or at /usr/bin/rg), if installed; `SHERPA_BENCH_RG=PATH` picks another
+/// (a path that is not a file, e.g. `none`, means without ripgrep).
 pub fn ripgrep() -> Option<PathBuf> {
+    if let Some(chosen) = std::env::var_os("SHERPA_BENCH_RG") {
+        return Some(PathBuf::from(chosen)).filter(|p| p.is_file());
+    }
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join("rg"))
