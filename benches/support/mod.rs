@@ -160,6 +160,8 @@ pub struct ChildRun {
     pub status: ExitStatus,
     /// `ru_maxrss` of the measured program alone (KiB).
     pub max_rss_kb: u64,
+    /// User + system CPU time of the measured program (all its threads).
+    pub cpu: Duration,
     pub stdout: Vec<u8>,
 }
 
@@ -209,7 +211,7 @@ pub fn run_child(command: &Command, capture: bool) -> std::io::Result<ChildRun> 
         .find_map(|l| l.strip_prefix("measured "))
         .map(|l| l.split(' ').filter_map(|f| f.parse().ok()).collect())
         .unwrap_or_default();
-    let [wall_ns, max_rss_kb, raw_status] = fields[..] else {
+    let [wall_ns, max_rss_kb, raw_status, cpu_ns] = fields[..] else {
         return Err(std::io::Error::other(format!(
             "measuring {command:?} failed: {report}"
         )));
@@ -218,13 +220,14 @@ pub fn run_child(command: &Command, capture: bool) -> std::io::Result<ChildRun> 
         wall: Duration::from_nanos(wall_ns as u64),
         status: ExitStatus::from_raw(raw_status as i32),
         max_rss_kb: max_rss_kb as u64,
+        cpu: Duration::from_nanos(cpu_ns as u64),
         stdout,
     })
 }
 
 /// Call first thing in `main` of a bench that uses [`run_child`]: in measure mode, runs the
 /// command given on the command line (standard output passed through), prints
-/// `measured WALL_NS MAXRSS_KB STATUS` on standard error and exits.
+/// `measured WALL_NS MAXRSS_KB STATUS CPU_NS` on standard error and exits.
 pub fn serve_measure_child() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if args.get(1).is_none_or(|a| a != MEASURE_FLAG) || args.len() < 3 {
@@ -260,7 +263,14 @@ pub fn serve_measure_child() {
         eprintln!("wait4 failed: {}", std::io::Error::last_os_error());
         std::process::exit(2);
     }
-    eprintln!("measured {} {} {status}", wall.as_nanos(), usage.ru_maxrss);
+    let seconds = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+    eprintln!(
+        "measured {} {} {status} {}",
+        wall.as_nanos(),
+        usage.ru_maxrss,
+        cpu.as_nanos()
+    );
     std::process::exit(0);
 }
 
