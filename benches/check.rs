@@ -11,7 +11,8 @@
 //!    corpus draft copied again and again under a new name, one word changed in every fifth
 //!    paragraph): MB/s on all cores, peak memory against the largest file, the findings per
 //!    rule (`cross-draft-duplicate` fires between rounds), and the same with
-//!    `--ignore cross-draft-duplicate`; ripgrep on the same folder.
+//!    `--ignore cross-draft-duplicate`; ripgrep on the same folder, one thread and all cores,
+//!    against `sherpa check` with `RAYON_NUM_THREADS=1` (start-up is negligible at that size).
 //!
 //! The output ends with the lines `docs/performance.md` takes its table from, prefixed `TABLE`.
 //!
@@ -324,6 +325,9 @@ fn main() {
         }
     }
 
+    // The 100 MB one-thread comparison belongs with the corpus one in the table.
+    let ripgrep_rows_end = table.len();
+
     // 3. About 100 MB of drafts.
     let target_mb: usize = std::env::var("SHERPA_BENCH_DRAFT_MB")
         .ok()
@@ -342,13 +346,40 @@ fn main() {
     );
     let mut rg_big = None;
     if let Some(rg) = support::ripgrep() {
+        let rg_single = measure(big_runs, || rg_command(&rg, &out, true), rg_ok);
         rg_big = measure(big_runs, || rg_command(&rg, &out, false), rg_ok).map(|(r, _)| r);
-        if let Some(rg) = &rg_big {
+        if let (Some((rg_single, _)), Some(rg_all)) = (&rg_single, &rg_big) {
+            println!(
+                "  rg -j1: {} ({:.0} MB/s)",
+                rg_single.describe(),
+                mb(big_bytes) / rg_single.median.as_secs_f64()
+            );
             println!(
                 "  rg, all cores: {} ({:.0} MB/s)",
-                rg.describe(),
-                mb(big_bytes) / rg.median.as_secs_f64()
+                rg_all.describe(),
+                mb(big_bytes) / rg_all.median.as_secs_f64()
             );
+            // Start-up is negligible here: the fairer "within 10x of ripgrep" comparison.
+            if let Some((single, _)) =
+                measure(big_runs, || check_command(&out, &[], true), sherpa_ok)
+            {
+                println!(
+                    "  sherpa check, RAYON_NUM_THREADS=1: {} ({:.1} MB/s), {:.1}x rg -j1",
+                    single.describe(),
+                    mb(big_bytes) / single.median.as_secs_f64(),
+                    ratio(single.median, rg_single.median)
+                );
+                table.insert(
+                    ripgrep_rows_end,
+                    format!(
+                        "TABLE | {:.0} MB of drafts: sherpa check one thread / rg -j1 | {:.1} s / {:.0} ms = {:.0}x",
+                        mb(big_bytes),
+                        single.median.as_secs_f64(),
+                        ms(rg_single.median),
+                        ratio(single.median, rg_single.median)
+                    ),
+                );
+            }
         }
     }
     for (label, extra) in [
