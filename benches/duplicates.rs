@@ -375,10 +375,13 @@ fn print_growth(rows: &[(usize, [Measured; 3])]) {
     let table = |n: usize| rows.iter().find(|(size, _)| *size == n).map(|(_, m)| m);
     for n in [10_000, 100_000, 1_000_000] {
         if let Some([index, draft, _]) = table(n) {
+            let cpu = |m: &Measured| m.cpu.map_or("n/a".into(), |c| format!("{c:.2} s"));
             println!(
-                "TABLE | near-duplicates, {n} paragraphs, one core: index / draft wall, peak heap | {:.3} s / {:.3} s, {:.0} MB / {:.0} MB",
+                "TABLE | near-duplicates, {n} paragraphs, one core: index / draft wall (CPU), peak heap | {:.3} s ({}) / {:.3} s ({}), {:.0} MB / {:.0} MB",
                 index.wall.as_secs_f64(),
+                cpu(index),
                 draft.wall.as_secs_f64(),
+                cpu(draft),
                 mb(index.peak),
                 mb(draft.peak)
             );
@@ -449,8 +452,12 @@ fn main() {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
+    // A million paragraphs take seconds a run (minutes for criterion's samples): the table
+    // above measures them once; criterion repeats only the smaller sizes.
+    let criterion_inputs: Vec<&Vec<String>> =
+        inputs.iter().filter(|p| p.len() <= 100_000).collect();
     let mut group = criterion.benchmark_group("index");
-    for paragraphs in &inputs {
+    for &paragraphs in &criterion_inputs {
         group.sample_size(10);
         group.bench_with_input(
             BenchmarkId::from_parameter(paragraphs.len()),
@@ -459,10 +466,6 @@ fn main() {
         );
     }
     group.finish();
-    // A draft or workspace of a million paragraphs takes tens of seconds a run: the table
-    // above measures those once; criterion repeats only the smaller sizes.
-    let criterion_inputs: Vec<&Vec<String>> =
-        inputs.iter().filter(|p| p.len() <= 100_000).collect();
     let mut group = criterion.benchmark_group("draft");
     for &paragraphs in &criterion_inputs {
         group.sample_size(10);
