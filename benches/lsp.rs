@@ -107,7 +107,7 @@ fn reword(text: &str, pass: usize, vocabulary: &[&str], out: &mut String) {
         let (space, tail) = tail.split_at(space_end);
         if is_plain_word(word) && !vocabulary.is_empty() {
             plain += 1;
-            if plain % 2 == 0 {
+            if plain.is_multiple_of(2) {
                 // FNV-1a: a fixed, portable choice of replacement.
                 let hash = word.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
                     (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
