@@ -388,10 +388,16 @@ fn print_growth(rows: &[(usize, [Measured; 3])]) {
         }
     }
     if let (Some([a, c, _]), Some([b, d, _])) = (table(100_000), table(1_000_000)) {
+        let cpu_ratio = |small: &Measured, large: &Measured| match (small.cpu, large.cpu) {
+            (Some(x), Some(y)) if x > 0.0 => format!("{:.1}x", y / x),
+            _ => "n/a".into(),
+        };
         println!(
-            "TABLE | near-duplicates, 1M / 100k paragraphs time ratio (target <= 12x) | index {:.1}x, draft {:.1}x (wall)",
+            "TABLE | near-duplicates, 1M / 100k paragraphs time ratio (target <= 12x) | index {:.1}x wall ({} CPU), draft {:.1}x wall ({} CPU)",
             b.wall.as_secs_f64() / a.wall.as_secs_f64(),
-            d.wall.as_secs_f64() / c.wall.as_secs_f64()
+            cpu_ratio(a, b),
+            d.wall.as_secs_f64() / c.wall.as_secs_f64(),
+            cpu_ratio(c, d)
         );
     }
 }
