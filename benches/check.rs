@@ -299,7 +299,13 @@ fn main() {
         println!("  sherpa check, RAYON_NUM_THREADS=1: {}", single.describe());
     }
     match support::ripgrep() {
-        None => println!("  rg not found (install ripgrep): comparison skipped"),
+        None => {
+            println!("  rg not found (install ripgrep): comparison skipped");
+            // Keep the table's rows in place.
+            table.push(
+                "TABLE | corpus: pipeline one thread / rg -j1 | skipped: rg not found".into(),
+            );
+        }
         Some(rg) => {
             let rg_single = measure(runs, || rg_command(&rg, &corpus, true), rg_ok);
             let rg_all = measure(runs, || rg_command(&rg, &corpus, false), rg_ok);
@@ -345,7 +351,14 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let mut rg_big = None;
-    if let Some(rg) = support::ripgrep() {
+    let rg = support::ripgrep();
+    if rg.is_none() {
+        table.push(format!(
+            "TABLE | {:.0} MB of drafts: sherpa check one thread / rg -j1 | skipped: rg not found",
+            mb(big_bytes)
+        ));
+    }
+    if let Some(rg) = rg {
         let rg_single = measure(big_runs, || rg_command(&rg, &out, true), rg_ok);
         rg_big = measure(big_runs, || rg_command(&rg, &out, false), rg_ok).map(|(r, _)| r);
         if let (Some((rg_single, _)), Some(rg_all)) = (&rg_single, &rg_big) {
