@@ -37,10 +37,9 @@ fn main() {
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c == '-')
             })
+            && let Ok(text) = std::fs::read_to_string(path)
         {
-            if let Ok(text) = std::fs::read_to_string(path) {
-                files.push((DocumentKind::from_path(path), text));
-            }
+            files.push((DocumentKind::from_path(path), text));
         }
     }
     if files.is_empty() {

@@ -75,11 +75,10 @@ pub fn parse(source: &str) -> Parsed {
                 if matches!(
                     tag_end,
                     TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell
-                ) {
-                    if let Some(span) = frame.prose {
-                        let kind = block_kind(frame.container, &stack);
-                        blocks.push(Block { kind, span });
-                    }
+                ) && let Some(span) = frame.prose
+                {
+                    let kind = block_kind(frame.container, &stack);
+                    blocks.push(Block { kind, span });
                 }
             }
             Event::Text(_) if opaque_depth == 0 => {

@@ -72,10 +72,8 @@ impl Suppressions {
             }
             match comment.directive {
                 Directive::DisableFile => return true,
-                Directive::NextLine => {
-                    if lines.line_of(comment.end.saturating_sub(1)) + 1 == line {
-                        return true;
-                    }
+                Directive::NextLine if lines.line_of(comment.end.saturating_sub(1)) + 1 == line => {
+                    return true;
                 }
                 Directive::Disable if comment.start <= offset => disabled = true,
                 Directive::Enable if comment.start <= offset => disabled = false,

@@ -385,10 +385,10 @@ fn ends_sentence(
         return true;
     }
     let mut chars = token.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        if c.is_uppercase() {
-            return false; // an initial: "John F. Kennedy"
-        }
+    if let (Some(c), None) = (chars.next(), chars.next())
+        && c.is_uppercase()
+    {
+        return false; // an initial: "John F. Kennedy"
     }
     // In compounds ("ASEAN-U.S. Summit", "U.K.-U.S. talks") the last part decides.
     let last_part = token.rsplit(['-', '–', '‑', '/']).next().unwrap_or(token);
