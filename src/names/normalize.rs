@@ -143,10 +143,24 @@ impl Stream {
             .map(|t| t.word)
     }
 
+    /// Every position of [`Stream::text`] that follows a separator (or starts it) and is not one
+    /// itself, in order: where [`Stream::on_boundaries`] lets a match start. These are the
+    /// tokens' starts, and the "and" written for "&", which is in the text but not a token.
+    pub fn word_starts(&self) -> WordStarts<'_> {
+        WordStarts {
+            bytes: self.text.as_bytes(),
+            tokens: &self.tokens,
+            next_token: 0,
+            gap: 0..self
+                .tokens
+                .first()
+                .map_or(self.text.len(), |t| t.start as usize),
+        }
+    }
+
     /// Whether `start..end` of the normalized text begins and ends on token boundaries.
     pub fn on_boundaries(&self, start: usize, end: usize) -> bool {
         let bytes = self.text.as_bytes();
-        let is_break = |b: u8| matches!(b, b' ' | b'/' | b'|');
         (start == 0 || is_break(bytes[start - 1])) && (end == bytes.len() || is_break(bytes[end]))
     }
 
@@ -160,6 +174,41 @@ impl Stream {
         let raw = TextRange::new(self.tokens[first].raw.start, self.tokens[last - 1].raw.end);
         Some((first, last, raw))
     }
+}
+
+/// See [`Stream::word_starts`].
+pub struct WordStarts<'s> {
+    bytes: &'s [u8],
+    tokens: &'s [Token],
+    next_token: usize,
+    /// What lies between the last token returned and the next: usually one separator.
+    gap: std::ops::Range<usize>,
+}
+
+impl Iterator for WordStarts<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        for at in self.gap.by_ref() {
+            if !is_break(self.bytes[at]) && (at == 0 || is_break(self.bytes[at - 1])) {
+                return Some(at);
+            }
+        }
+        let token = self.tokens.get(self.next_token)?;
+        self.next_token += 1;
+        let gap_end = self
+            .tokens
+            .get(self.next_token)
+            .map_or(self.bytes.len(), |next| next.start as usize);
+        self.gap = token.end as usize + 1..gap_end;
+        Some(token.start as usize)
+    }
+}
+
+/// The bytes that separate tokens in [`Stream::text`].
+fn is_break(byte: u8) -> bool {
+    matches!(byte, b' ' | b'/' | b'|')
 }
 
 /// The key of a phrase: what [`Stream`] makes of it.
