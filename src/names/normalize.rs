@@ -114,19 +114,31 @@ impl Stream {
         let mut previous: Option<TextRange> = None;
         for word in words(text, span) {
             if let Some(prev) = previous {
-                push_gap(
-                    &text[prev.end..word.start],
-                    prev.slice(text),
-                    &mut self.text,
-                );
+                let gap = &text[prev.end..word.start];
+                // Mostly a space or ", ": joined softly without decoding anything.
+                if gap
+                    .bytes()
+                    .all(|b| matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-'))
+                {
+                    self.text.push(SOFT);
+                } else {
+                    push_gap(gap, prev.slice(text), &mut self.text);
+                }
             }
             let raw = without_possessive(text, word);
             let start = self.text.len() as u32;
-            push_word(raw.slice(text), &mut self.text);
+            let written = raw.slice(text);
+            let shape = match push_alphanumeric(written, &mut self.text) {
+                Some(shape) => shape,
+                None => {
+                    push_word(written, &mut self.text);
+                    shape(written)
+                }
+            };
             self.tokens.push(Token {
                 raw,
                 word,
-                shape: shape(raw.slice(text)),
+                shape,
                 start,
                 end: self.text.len() as u32,
             });
@@ -222,6 +234,9 @@ pub fn normalize_phrase(phrase: &str) -> String {
 /// "NATO’s" is NATO: the possessive is not part of the name.
 fn without_possessive(text: &str, word: TextRange) -> TextRange {
     let slice = word.slice(text);
+    if !slice.ends_with('s') {
+        return word;
+    }
     for suffix in ["'s", "’s"] {
         if slice.len() > suffix.len() + 1 && slice.ends_with(suffix) {
             return TextRange::new(word.start, word.end - suffix.len());
@@ -234,14 +249,53 @@ fn is_joiner(c: char) -> bool {
     matches!(c, '\'' | '’' | '-' | '‐' | '‑')
 }
 
+/// [`push_word`] and [`shape`] in one pass for a word of ASCII letters and digits (most words);
+/// `None`, with nothing written, for any other word.
+fn push_alphanumeric(word: &str, out: &mut String) -> Option<u8> {
+    let (&first, rest) = word.as_bytes().split_first()?;
+    let mut shape = ASCII_SHAPE[usize::from(first)].0;
+    for &b in rest {
+        shape |= ASCII_SHAPE[usize::from(b)].1;
+    }
+    if shape & NOT_ALPHANUMERIC != 0 {
+        return None;
+    }
+    if rest.is_empty() {
+        shape |= Token::SINGLE;
+    }
+    let start = out.len();
+    out.push_str(word);
+    out[start..].make_ascii_lowercase();
+    fold_spelling(out, start);
+    Some(shape)
+}
+
+/// Marks a byte [`push_alphanumeric`] leaves to the general path.
+const NOT_ALPHANUMERIC: u8 = 0x80;
+
+/// What [`shape`] makes of each ASCII byte: as the first character, and after it.
+const ASCII_SHAPE: [(u8, u8); 256] = {
+    let mut table = [(NOT_ALPHANUMERIC, NOT_ALPHANUMERIC); 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_uppercase() {
+            table[b] = (
+                Token::FIRST_UPPER | Token::ALPHA,
+                Token::MORE_CAPS | Token::ALPHA,
+            );
+        } else if byte.is_ascii_lowercase() {
+            table[b] = (Token::ALPHA | Token::LOWER, Token::LOWER | Token::ALPHA);
+        } else if byte.is_ascii_digit() {
+            table[b] = (Token::FIRST_DIGIT, Token::MORE_CAPS);
+        }
+        b += 1;
+    }
+    table
+};
+
 fn push_word(word: &str, out: &mut String) {
     let start = out.len();
-    if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        // The usual case, without per-character decoding.
-        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        fold_spelling(out, start);
-        return;
-    }
     for c in word.chars() {
         if is_joiner(c) {
             continue;
@@ -488,6 +542,34 @@ mod tests {
             loose_key_of_phrase(&normalize_phrase("United Nations Environment Programme"), 3)
         );
         assert_eq!(loose_key_of_phrase("world bank", 3), None);
+    }
+
+    proptest::proptest! {
+        /// The one-pass path for words of ASCII letters and digits writes and shapes them as
+        /// the general path does.
+        #[test]
+        fn ascii_fast_path_equals_the_general_path(word in "[a-zA-Z0-9]{1,16}|[a-zA-Z0-9'’-]{1,8}|\\PC{1,6}") {
+            let mut fast = String::from("x ");
+            let fast_shape = push_alphanumeric(&word, &mut fast);
+            let mut general = String::from("x ");
+            push_word(&word, &mut general);
+            if word.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                proptest::prop_assert_eq!(fast_shape, Some(shape(&word)));
+                proptest::prop_assert_eq!(fast, general);
+            } else {
+                proptest::prop_assert_eq!(fast_shape, None);
+                proptest::prop_assert_eq!(fast, "x ");
+            }
+        }
+
+        /// Spaces, commas, line breaks and hyphens join two words softly whatever the word
+        /// before, as the fast path in `push_block` assumes.
+        #[test]
+        fn plain_gaps_are_soft(gap in "[ ,\n\r\t-]{1,6}", previous in "[A-Za-z]{1,3}") {
+            let mut out = String::new();
+            push_gap(&gap, &previous, &mut out);
+            proptest::prop_assert_eq!(out, SOFT.to_string());
+        }
     }
 
     #[test]
