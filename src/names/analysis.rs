@@ -768,6 +768,9 @@ fn shouted_runs<'t>(
     let mut runs = Vec::new();
     let mut run: Vec<TextRange> = Vec::new();
     let flush = |run: &mut Vec<TextRange>, runs: &mut Vec<TextRange>| {
+        if run.is_empty() {
+            return;
+        }
         let long = |w: &TextRange| w.slice(text).chars().count() >= 2;
         let words: Vec<&TextRange> = run.iter().filter(|w| long(w)).collect();
         let unknown_long_word = words.iter().any(|w| {
@@ -787,12 +790,15 @@ fn shouted_runs<'t>(
         let word = token.word;
         // Capitals only (a possessive "’s" aside): decided from the token's shape.
         let caps = token.capitalized() && token.has(Token::ALPHA) && !token.has(Token::LOWER);
-        let joined = previous_end.is_none_or(|end| {
-            text[end..word.start]
-                .chars()
-                .all(|c| c.is_whitespace() || matches!(c, '.' | '-' | '‐' | '’' | '\''))
-        });
-        if !(caps && (run.is_empty() || joined)) {
+        // Looked at only where it decides something: a word in capitals after others.
+        let joined = || {
+            previous_end.is_none_or(|end| {
+                text[end..word.start]
+                    .chars()
+                    .all(|c| c.is_whitespace() || matches!(c, '.' | '-' | '‐' | '’' | '\''))
+            })
+        };
+        if !(caps && (run.is_empty() || joined())) {
             flush(&mut run, &mut runs);
         }
         if caps {

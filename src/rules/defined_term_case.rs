@@ -159,7 +159,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// “Parties”)`: a quoted term a few words after an opening bracket or "hereinafter".
 fn find_definitions(text: &str, block: TextRange, terms: &mut Vec<Term>) {
     let slice = block.slice(text);
-    for (i, c) in slice.char_indices() {
+    // Only quotation marks start a definition: '"' and the lead byte of “ (E2 80 9C).
+    let marks = memchr::memchr2_iter(b'"', 0xE2, slice.as_bytes());
+    for (i, c) in marks.filter_map(|i| slice[i..].chars().next().map(|c| (i, c))) {
         if !matches!(c, '“' | '"') {
             continue;
         }
