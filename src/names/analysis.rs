@@ -1,10 +1,10 @@
 //! What the names rules know about one draft: where organizations are named, which acronyms are
 //! used, and which the draft defines. Computed once per draft and shared by the five rules.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::config::NamesSettings;
+use super::{FastMap, FastSet};
 use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, OrgId, find_few};
 use super::normalize::{self, HARD, Stream, Token};
 use crate::diagnostic::TextRange;
@@ -128,7 +128,7 @@ pub struct Analysis {
     pub definitions: Vec<Definition>,
     pub learned: Vec<Learned>,
     /// What each defined acronym means in this draft (its first definition).
-    pub meanings: HashMap<String, Entity>,
+    pub meanings: FastMap<String, Entity>,
     /// Quotations of other texts (quoted spans of four words or more).
     pub quotations: Vec<TextRange>,
 }
@@ -176,7 +176,7 @@ impl Analysis {
             acronyms: Vec::new(),
             definitions: Vec::new(),
             learned: Vec::new(),
-            meanings: HashMap::new(),
+            meanings: FastMap::default(),
             quotations: Vec::new(),
         };
         for block in doc.blocks() {
@@ -537,7 +537,7 @@ impl Analysis {
     /// other function words or another inflection ("Partnership to Accelerate Clean Energy").
     fn find_loose_mentions(&self, mentions: &mut Vec<Mention>) {
         let gazetteer = self.settings.gazetteer();
-        let mut present: HashSet<Entity> = mentions.iter().map(|m| m.entity).collect();
+        let mut present: FastSet<Entity> = mentions.iter().map(|m| m.entity).collect();
         present.extend(self.definitions.iter().map(|d| d.entity));
         present.extend(
             self.acronyms
@@ -545,9 +545,9 @@ impl Analysis {
                 .filter(|u| u.ignore.is_none())
                 .filter_map(|u| self.meaning(&u.key)),
         );
-        let mut targets: HashMap<String, Entity> = HashMap::new();
+        let mut targets: FastMap<String, Entity> = FastMap::default();
         let mut sizes: Vec<usize> = Vec::new();
-        let mut add = |normalized: &str, entity: Entity, targets: &mut HashMap<_, _>| {
+        let mut add = |normalized: &str, entity: Entity, targets: &mut FastMap<_, _>| {
             if let Some(key) = normalize::loose_key_of_phrase(normalized, LOOSE_MIN_WORDS) {
                 let size = key.split(' ').count();
                 if !sizes.contains(&size) {
@@ -574,7 +574,7 @@ impl Analysis {
             return;
         }
         // A window can only match if every content word's stem occurs in some target.
-        let stems: HashSet<&str> = targets.keys().flat_map(|k| k.split(' ')).collect();
+        let stems: FastSet<&str> = targets.keys().flat_map(|k| k.split(' ')).collect();
         let stream = &self.stream;
         let tokens = &stream.tokens;
         let token_text = |i: usize| &stream.text[tokens[i].start as usize..tokens[i].end as usize];
@@ -705,7 +705,7 @@ fn is_single_capital(word: &str) -> bool {
 }
 
 /// Flight numbers and amounts: "FR4978", "USD70", "A320", "150GW".
-fn is_code(word: &str, units: &HashSet<String>) -> bool {
+fn is_code(word: &str, units: &FastSet<String>) -> bool {
     let letters_at = word
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(word.len());
