@@ -437,20 +437,28 @@ impl Analysis {
             }
         }
         // Resolve each definition to an organization, learning the ones the gazetteer lacks.
+        // The loose key of each learned name, computed once (parallel to `self.learned`).
+        let mut learned_loose: Vec<Option<String>> = self
+            .learned
+            .iter()
+            .map(|l| normalize::loose_key_of_phrase(&l.long_key, LOOSE_MIN_WORDS))
+            .collect();
         for (index, def) in definitions.iter_mut().enumerate() {
             let loose = normalize::loose_key_of_phrase(&def.long_key, LOOSE_MIN_WORDS);
             let entity = if let Some((org, _)) = gazetteer.exact(&def.long_key) {
                 Entity::Org(org)
             } else if let Some(org) = loose.as_deref().and_then(|k| gazetteer.loose(k)) {
                 Entity::Org(org)
-            } else if let Some(learned) = self.learned.iter().position(|l| {
-                l.key == def.key
-                    || l.long_key == def.long_key
-                    || (loose.is_some()
-                        && normalize::loose_key_of_phrase(&l.long_key, LOOSE_MIN_WORDS) == loose)
-            }) {
+            } else if let Some(learned) = self.learned.iter().zip(&learned_loose).position(
+                |(l, l_loose)| {
+                    l.key == def.key
+                        || l.long_key == def.long_key
+                        || (loose.is_some() && *l_loose == loose)
+                },
+            ) {
                 Entity::Learned(learned)
             } else {
+                learned_loose.push(loose.clone());
                 self.learned.push(Learned {
                     key: def.key.clone(),
                     name: normalize::surface(def.long.slice(text)),
@@ -798,7 +806,7 @@ fn shouted_runs<'t>(
                     .all(|c| c.is_whitespace() || matches!(c, '.' | '-' | '‐' | '’' | '\''))
             })
         };
-        if !(caps && (run.is_empty() || joined())) {
+        if !(caps && (run.is_empty() || joined())) && !run.is_empty() {
             flush(&mut run, &mut runs);
         }
         if caps {
