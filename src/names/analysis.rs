@@ -216,7 +216,8 @@ impl Analysis {
         let mut uses: Vec<AcronymUse> = Vec::new();
         for (index, block) in self.blocks.iter().enumerate() {
             hits.clear();
-            gazetteer.find_acronyms(text, block.span, &mut hits);
+            let block_tokens = &self.stream.tokens[self.stream.blocks[index].clone()];
+            gazetteer.find_acronyms_in_block(text, block.span, block_tokens, &mut hits);
             for hit in &hits {
                 let written = hit.raw.slice(text);
                 // A configured dotted form ("U.N.") is the same acronym as "UN".

@@ -8,7 +8,7 @@ use aho_corasick::automaton::Automaton;
 use aho_corasick::{Anchored, MatchKind};
 use serde::Deserialize;
 
-use super::normalize::{self, Stream};
+use super::normalize::{self, Stream, Token};
 use super::{FastMap, FastSet};
 use crate::diagnostic::TextRange;
 use crate::text::is_word_char;
@@ -72,6 +72,9 @@ pub struct Gazetteer {
     /// Acronyms exactly as written (case-sensitive), searched in the draft itself.
     acronyms: Matcher,
     acronym_patterns: Vec<OrgId>,
+    /// Every acronym starts with a letter or digit, so only where a word or a part of a
+    /// hyphenated word starts (see [`Gazetteer::find_acronyms_in_block`]).
+    acronyms_start_words: bool,
     acronym_owner: FastMap<String, OrgId>,
     /// "EUROPOL", "GAVI": acronyms written as names ("Europol", "Gavi"), in capitals.
     shouted_owner: FastMap<String, OrgId>,
@@ -184,6 +187,9 @@ impl Gazetteer {
             .filter(|(a, _)| !acronym_owner.contains_key(a))
             .collect();
         let acronyms = Matcher::new(acronym_list.iter().map(|(a, _)| a.as_str()));
+        let acronyms_start_words = acronym_list
+            .iter()
+            .all(|(a, _)| a.chars().next().is_none_or(is_word_char));
         let acronym_patterns = acronym_list.iter().map(|&(_, id)| id).collect();
 
         Self {
@@ -194,6 +200,7 @@ impl Gazetteer {
             loose,
             acronyms,
             acronym_patterns,
+            acronyms_start_words,
             acronym_owner,
             shouted_owner,
             well_known_terms: terms.well_known.into_iter().collect(),
@@ -267,6 +274,77 @@ impl Gazetteer {
             org: self.acronym_patterns[pattern],
             raw: TextRange::new(span.start + start, span.start + end),
         }));
+    }
+}
+
+impl Gazetteer {
+    /// [`Gazetteer::find_acronyms`] for a block whose words (`words(text, span)`) are `tokens`:
+    /// where an acronym may start is read from the words instead of every byte.
+    pub fn find_acronyms_in_block(
+        &self,
+        text: &str,
+        span: TextRange,
+        tokens: &[Token],
+        out: &mut Vec<AcronymHit>,
+    ) {
+        if !self.acronyms_start_words {
+            return self.find_acronyms(text, span, out);
+        }
+        let haystack = span.slice(text);
+        let starts = WordPartStarts {
+            text,
+            base: span.start,
+            tokens: tokens.iter(),
+            inner: Vec::new(),
+            next_inner: 0,
+        };
+        let found = self.acronyms.find(haystack, starts, |start, end| {
+            on_word_boundaries(haystack, start, end)
+        });
+        out.extend(found.into_iter().map(|(start, end, pattern)| AcronymHit {
+            org: self.acronym_patterns[pattern],
+            raw: TextRange::new(span.start + start, span.start + end),
+        }));
+    }
+}
+
+/// Where a letter or digit follows something else (or the start) in a block, relative to
+/// `base`: the start of each word, and inside words joined by hyphens or apostrophes the
+/// start of each part ("UN" and "Habitat" in "UN-Habitat"). These are the only places where
+/// a match starting with a letter or digit is on a word boundary.
+struct WordPartStarts<'a> {
+    text: &'a str,
+    base: usize,
+    tokens: std::slice::Iter<'a, Token>,
+    /// The part starts inside the last word returned.
+    inner: Vec<usize>,
+    next_inner: usize,
+}
+
+impl Iterator for WordPartStarts<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        if let Some(&at) = self.inner.get(self.next_inner) {
+            self.next_inner += 1;
+            return Some(at - self.base);
+        }
+        let token = self.tokens.next()?;
+        if !token.has(Token::PLAIN) {
+            self.inner.clear();
+            self.next_inner = 0;
+            let word = token.word.slice(self.text);
+            let mut after_other = false;
+            for (i, c) in word.char_indices() {
+                let is_word = is_word_char(c);
+                if is_word && after_other {
+                    self.inner.push(token.word.start + i);
+                }
+                after_other = !is_word;
+            }
+        }
+        Some(token.word.start - self.base)
     }
 }
 
@@ -713,9 +791,20 @@ mod anchored_equals_reference {
             spans.push(TextRange::new(start, start + block.len()));
         }
         spans.push(TextRange::new(0, text.len()));
-        for span in spans {
+        for (index, &span) in spans.iter().enumerate() {
             let mut hits = Vec::new();
             g.find_acronyms(text, span, &mut hits);
+            if let Some(tokens) = stream.blocks.get(index) {
+                let mut from_words = Vec::new();
+                g.find_acronyms_in_block(text, span, &stream.tokens[tokens.clone()], &mut from_words);
+                let key = |h: &AcronymHit| (h.raw, h.org);
+                assert_eq!(
+                    from_words.iter().map(key).collect::<Vec<_>>(),
+                    hits.iter().map(key).collect::<Vec<_>>(),
+                    "acronyms from words in {:?}",
+                    span.slice(text)
+                );
+            }
             let found: Vec<(usize, usize, OrgId)> = hits
                 .iter()
                 .map(|h| (h.raw.start - span.start, h.raw.end - span.start, h.org))

@@ -41,6 +41,8 @@ impl Token {
     pub const ALPHA: u8 = 16;
     /// One character only.
     pub const SINGLE: u8 = 32;
+    /// Only ASCII letters and digits, no joiner or possessive: no other word starts inside it.
+    pub const PLAIN: u8 = 64;
 
     pub fn has(&self, flag: u8) -> bool {
         self.shape & flag != 0
@@ -129,6 +131,7 @@ impl Stream {
             let start = self.text.len() as u32;
             let written = raw.slice(text);
             let shape = match push_alphanumeric(written, &mut self.text) {
+                Some(shape) if raw == word => shape | Token::PLAIN,
                 Some(shape) => shape,
                 None => {
                     push_word(written, &mut self.text);
@@ -326,12 +329,14 @@ fn american(word: &str) -> Option<&'static str> {
     })
 }
 
+#[inline]
 fn fold_spelling(out: &mut String, start: usize) {
-    let word = &out[start..];
-    // Every spelling folded below is six bytes or longer and ends in "e", "r", "d" or "s".
-    if word.len() < 6 || !word.ends_with(['e', 'r', 'd', 's', 'n']) {
+    // Every spelling folded below is six bytes or longer and ends in "e", "r", "d", "s" or "n".
+    let bytes = &out.as_bytes()[start..];
+    if bytes.len() < 6 || !matches!(bytes.last(), Some(b'e' | b'r' | b'd' | b's' | b'n')) {
         return;
     }
+    let word = &out[start..];
     if let Some(american) = american(word) {
         out.truncate(start);
         out.push_str(american);
@@ -574,6 +579,15 @@ mod tests {
             push_gap(&gap, &previous, &mut out);
             proptest::prop_assert_eq!(out, SOFT.to_string());
         }
+    }
+
+    #[test]
+    fn plain_words_are_marked() {
+        let text = "CSTO and NATO’s UN-Habitat in Минск";
+        let mut stream = Stream::default();
+        stream.push_block(text, TextRange::new(0, text.len()));
+        let plain: Vec<bool> = stream.tokens.iter().map(|t| t.has(Token::PLAIN)).collect();
+        assert_eq!(plain, [true, true, false, false, true, false]);
     }
 
     #[test]
