@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use super::config::NamesSettings;
-use super::{FastMap, FastSet};
 use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, OrgId, find_few};
 use super::normalize::{self, HARD, Stream, Token};
+use super::{FastMap, FastSet};
 use crate::diagnostic::TextRange;
 use crate::document::{BlockKind, Document};
 use crate::text::words;
@@ -450,13 +450,16 @@ impl Analysis {
                 Entity::Org(org)
             } else if let Some(org) = loose.as_deref().and_then(|k| gazetteer.loose(k)) {
                 Entity::Org(org)
-            } else if let Some(learned) = self.learned.iter().zip(&learned_loose).position(
-                |(l, l_loose)| {
-                    l.key == def.key
-                        || l.long_key == def.long_key
-                        || (loose.is_some() && *l_loose == loose)
-                },
-            ) {
+            } else if let Some(learned) =
+                self.learned
+                    .iter()
+                    .zip(&learned_loose)
+                    .position(|(l, l_loose)| {
+                        l.key == def.key
+                            || l.long_key == def.long_key
+                            || (loose.is_some() && *l_loose == loose)
+                    })
+            {
                 Entity::Learned(learned)
             } else {
                 learned_loose.push(loose.clone());

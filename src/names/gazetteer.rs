@@ -372,7 +372,10 @@ impl Iterator for AcronymStarts<'_> {
             let Some(before) = self.haystack[..i].chars().next_back() else {
                 return Some(i);
             };
-            let first = self.haystack[i..].chars().next().expect("a character starts here");
+            let first = self.haystack[i..]
+                .chars()
+                .next()
+                .expect("a character starts here");
             if !(is_word_char(before) && is_word_char(first)) {
                 return Some(i);
             }
@@ -778,9 +781,9 @@ mod anchored_equals_reference {
     /// whole text.
     fn assert_same(g: &Gazetteer, text: &str) {
         let stream = stream(text);
-        let names = g
-            .names
-            .find(&stream.text, stream.word_starts(), |s, e| stream.on_boundaries(s, e));
+        let names = g.names.find(&stream.text, stream.word_starts(), |s, e| {
+            stream.on_boundaries(s, e)
+        });
         let expected = reference::find(&g.names.patterns, &stream.text, |s, e| {
             stream.on_boundaries(s, e)
         });
@@ -796,7 +799,12 @@ mod anchored_equals_reference {
             g.find_acronyms(text, span, &mut hits);
             if let Some(tokens) = stream.blocks.get(index) {
                 let mut from_words = Vec::new();
-                g.find_acronyms_in_block(text, span, &stream.tokens[tokens.clone()], &mut from_words);
+                g.find_acronyms_in_block(
+                    text,
+                    span,
+                    &stream.tokens[tokens.clone()],
+                    &mut from_words,
+                );
                 let key = |h: &AcronymHit| (h.raw, h.org);
                 assert_eq!(
                     from_words.iter().map(key).collect::<Vec<_>>(),
@@ -849,10 +857,40 @@ mod anchored_equals_reference {
             prop::sample::select(BUILTIN.names.patterns.clone()),
             prop::sample::select(BUILTIN.acronyms.patterns.clone()),
             prop::sample::select(vec![
-                "United", "Nations", "Nation", "nations", "World", "Health", "Organisation",
-                "Bank", "Group", "the", "of", "and", "&", "U.S.", "EU-U.S.", "UN", "Un", "UNDP",
-                "OPEC", "ASEAN", "G7", "G20", "Tuning", "NATO’s", "Da’esh", "ОДКБ", "СНГ",
-                "Programme", "Co-operation", "Africa", "CDC", "Women", "ACT-A", "3SI",
+                "United",
+                "Nations",
+                "Nation",
+                "nations",
+                "World",
+                "Health",
+                "Organisation",
+                "Bank",
+                "Group",
+                "the",
+                "of",
+                "and",
+                "&",
+                "U.S.",
+                "EU-U.S.",
+                "UN",
+                "Un",
+                "UNDP",
+                "OPEC",
+                "ASEAN",
+                "G7",
+                "G20",
+                "Tuning",
+                "NATO’s",
+                "Da’esh",
+                "ОДКБ",
+                "СНГ",
+                "Programme",
+                "Co-operation",
+                "Africa",
+                "CDC",
+                "Women",
+                "ACT-A",
+                "3SI",
             ])
             .prop_map(String::from),
             "[a-zA-Z0-9]{1,3}",
@@ -861,8 +899,8 @@ mod anchored_equals_reference {
 
     fn glue() -> impl Strategy<Value = &'static str> {
         prop::sample::select(vec![
-            " ", " ", " ", " ", "  ", ", ", "-", "/", ". ", "’", "'", "", "(", ") ", " & ",
-            "\n\n", "\n", "+", "x", "é",
+            " ", " ", " ", " ", "  ", ", ", "-", "/", ". ", "’", "'", "", "(", ") ", " & ", "\n\n",
+            "\n", "+", "x", "é",
         ])
     }
 
