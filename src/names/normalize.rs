@@ -4,7 +4,7 @@
 //! the same functions, so a name matches wherever its words match, however it was spelled.
 
 use crate::diagnostic::TextRange;
-use crate::text::words;
+use crate::text::is_word_char;
 
 /// Separates tokens inside a phrase.
 pub const SOFT: char = ' ';
@@ -111,23 +111,82 @@ pub struct Stream {
 
 impl Stream {
     /// Appends the words of `text[span]`, then a hard break so nothing matches across blocks.
+    ///
+    /// The words are those of [`crate::text::words`], found in the same pass that normalizes
+    /// them (a test holds the two equal): most words are ASCII letters and digits between
+    /// spaces, which are copied, lower-cased and shaped without decoding anything.
     pub fn push_block(&mut self, text: &str, span: TextRange) {
         let first = self.tokens.len();
+        let bytes = text.as_bytes();
+        let end = span.end;
+        let mut at = span.start;
         let mut previous: Option<TextRange> = None;
-        for word in words(text, span) {
-            if let Some(prev) = previous {
-                let gap = &text[prev.end..word.start];
-                // Mostly a space or ", ": joined softly without decoding anything.
-                if gap
-                    .bytes()
-                    .all(|b| matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-'))
-                {
-                    self.text.push(SOFT);
+        loop {
+            // The gap before the next word, and whether it holds only spaces, commas, line
+            // breaks and hyphens (which join two words softly).
+            let mut soft = true;
+            while at < end {
+                let b = bytes[at];
+                if b.is_ascii() {
+                    if is_alphanumeric(b) {
+                        break;
+                    }
+                    soft &= matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-');
+                    at += 1;
                 } else {
-                    push_gap(gap, prev.slice(text), &mut self.text);
+                    let c = char_at(text, at);
+                    if is_word_char(c) {
+                        break;
+                    }
+                    soft = false;
+                    at += c.len_utf8();
                 }
             }
-            let raw = without_possessive(text, word);
+            if at >= end {
+                break;
+            }
+            let word_start = at;
+            // The word: letters and digits, and joiners between them ("Russia’s").
+            let mut plain = true;
+            loop {
+                while at < end && is_alphanumeric(bytes[at]) {
+                    at += 1;
+                }
+                if at >= end {
+                    break;
+                }
+                let c = char_at(text, at);
+                let len = c.len_utf8();
+                if !c.is_ascii() && is_word_char(c) {
+                    plain = false;
+                    at += len;
+                    continue;
+                }
+                if is_joiner(c) && at + len < end && is_word_char(char_at(text, at + len)) {
+                    plain = false;
+                    at += len;
+                    continue;
+                }
+                break;
+            }
+            let word = TextRange::new(word_start, at);
+            if let Some(prev) = previous {
+                if soft {
+                    self.text.push(SOFT);
+                } else {
+                    push_gap(
+                        &text[prev.end..word.start],
+                        prev.slice(text),
+                        &mut self.text,
+                    );
+                }
+            }
+            // A plain word has no possessive and is all ASCII letters and digits.
+            let raw = if plain {
+                word
+            } else {
+                without_possessive(text, word)
+            };
             let start = self.text.len() as u32;
             let written = raw.slice(text);
             let shape = match push_alphanumeric(written, &mut self.text) {
@@ -248,6 +307,17 @@ fn without_possessive(text: &str, word: TextRange) -> TextRange {
     word
 }
 
+/// The character starting at byte `at` (a character boundary).
+#[inline]
+fn char_at(text: &str, at: usize) -> char {
+    let b = text.as_bytes()[at];
+    if b.is_ascii() {
+        char::from(b)
+    } else {
+        text[at..].chars().next().expect("a character starts here")
+    }
+}
+
 fn is_joiner(c: char) -> bool {
     matches!(c, '\'' | '’' | '-' | '‐' | '‑')
 }
@@ -271,6 +341,12 @@ fn push_alphanumeric(word: &str, out: &mut String) -> Option<u8> {
     out[start..].make_ascii_lowercase();
     fold_spelling(out, start);
     Some(shape)
+}
+
+/// An ASCII letter or digit, by table (the loops over every byte of a draft use it).
+#[inline]
+fn is_alphanumeric(byte: u8) -> bool {
+    ASCII_SHAPE[usize::from(byte)].1 != NOT_ALPHANUMERIC
 }
 
 /// Marks a byte [`push_alphanumeric`] leaves to the general path.
@@ -578,6 +654,104 @@ mod tests {
             let mut out = String::new();
             push_gap(&gap, &previous, &mut out);
             proptest::prop_assert_eq!(out, SOFT.to_string());
+        }
+    }
+
+    impl Stream {
+        /// `push_block` as it was before it split words itself: over [`crate::text::words`].
+        fn push_block_reference(&mut self, text: &str, span: TextRange) {
+            let first = self.tokens.len();
+            let mut previous: Option<TextRange> = None;
+            for word in crate::text::words(text, span) {
+                if let Some(prev) = previous {
+                    let gap = &text[prev.end..word.start];
+                    // Mostly a space or ", ": joined softly without decoding anything.
+                    if gap
+                        .bytes()
+                        .all(|b| matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-'))
+                    {
+                        self.text.push(SOFT);
+                    } else {
+                        push_gap(gap, prev.slice(text), &mut self.text);
+                    }
+                }
+                let raw = without_possessive(text, word);
+                let start = self.text.len() as u32;
+                let written = raw.slice(text);
+                let shape = match push_alphanumeric(written, &mut self.text) {
+                    Some(shape) if raw == word => shape | Token::PLAIN,
+                    Some(shape) => shape,
+                    None => {
+                        push_word(written, &mut self.text);
+                        shape(written)
+                    }
+                };
+                self.tokens.push(Token {
+                    raw,
+                    word,
+                    shape,
+                    start,
+                    end: self.text.len() as u32,
+                });
+                previous = Some(word);
+            }
+            self.text.push(HARD);
+            self.blocks.push(first..self.tokens.len());
+        }
+    }
+
+    fn both(text: &str) -> (Stream, Stream) {
+        let (mut fused, mut reference) = (Stream::default(), Stream::default());
+        // Blocks as the documents make them: paragraphs, and a span that starts mid-text.
+        let mut start = 0;
+        for block in text.split("\n\n") {
+            let span = TextRange::new(start, start + block.len());
+            fused.push_block(text, span);
+            reference.push_block_reference(text, span);
+            start += block.len() + 2;
+        }
+        (fused, reference)
+    }
+
+    fn assert_same_stream(text: &str) {
+        let (fused, reference) = both(text);
+        assert_eq!(fused.text, reference.text, "{text:?}");
+        assert_eq!(
+            format!("{:?}", fused.tokens),
+            format!("{:?}", reference.tokens),
+            "{text:?}"
+        );
+        assert_eq!(fused.blocks, reference.blocks);
+    }
+
+    #[test]
+    fn words_are_split_as_text_words_splits_them_on_the_corpus() {
+        let dir = std::env::var_os("SHERPA_CORPUS")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+            });
+        if !dir.is_dir() {
+            eprintln!("note: corpus not found at {}; test skipped", dir.display());
+            return;
+        }
+        for entry in crate::config::draft_walker(&dir).flatten() {
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                assert_same_stream(&text);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// Letters, digits, joiners (plain and typographic), possessives, punctuation, spaces
+        /// and wider characters in any order.
+        #[test]
+        fn words_are_split_as_text_words_splits_them(
+            text in "([a-zA-Z0-9]{1,5}|[ ,.;:/&()\\-]|'s|’s|’|‐|‑|–|—|\"|“|”|é|É|Ж|ж|ß|İ|ﬁ|٣|\n\n|\u{a0}|U\\.S\\.){0,40}"
+        ) {
+            assert_same_stream(&text);
         }
     }
 
