@@ -65,6 +65,9 @@ pub struct Gazetteer {
     pub orgs: Vec<OrgEntry>,
     /// Normalized names and aliases, searched in a draft's normalized stream.
     names: Matcher,
+    /// Some name starts with the word "and", which the stream also writes for "&" between
+    /// tokens: then those places are searched too.
+    names_start_with_and: bool,
     name_patterns: Vec<(OrgId, Form)>,
     exact: FastMap<String, (OrgId, Form)>,
     /// Loose key → organization; `None` when two organizations share it.
@@ -169,6 +172,9 @@ impl Gazetteer {
         let mut name_keys: Vec<(&String, &(OrgId, Form))> = exact.iter().collect();
         name_keys.sort_by(|a, b| a.0.cmp(b.0));
         let names = Matcher::new(name_keys.iter().map(|(k, _)| k.as_str()));
+        let names_start_with_and = name_keys
+            .iter()
+            .any(|(k, _)| k.split([' ', '/', '|']).next() == Some("and"));
         let name_patterns = name_keys.iter().map(|(_, v)| **v).collect();
 
         let mut acronym_list: Vec<(String, OrgId)> = Vec::new();
@@ -195,6 +201,7 @@ impl Gazetteer {
         Self {
             orgs,
             names,
+            names_start_with_and,
             name_patterns,
             exact,
             loose,
@@ -241,10 +248,16 @@ impl Gazetteer {
 
     /// Every name and alias in the stream, leftmost-longest, on word boundaries.
     pub fn find_names(&self, stream: &Stream) -> Vec<NameHit> {
-        self.names
-            .find(&stream.text, stream.word_starts(), |start, end| {
-                stream.on_boundaries(start, end)
-            })
+        let accept = |start, end| stream.on_boundaries(start, end);
+        let found = if self.names_start_with_and {
+            self.names.find(&stream.text, stream.word_starts(), accept)
+        } else {
+            // Every word of the stream is a token but the "and" written for "&": when no name
+            // starts with "and", the tokens' starts are all the places a name may start.
+            let starts = stream.tokens.iter().map(|t| t.start as usize);
+            self.names.find(&stream.text, starts, accept)
+        };
+        found
             .into_iter()
             .filter_map(|(start, end, pattern)| {
                 let (first, last, raw) = stream.raw_range(start, end)?;
@@ -781,12 +794,21 @@ mod anchored_equals_reference {
     /// whole text.
     fn assert_same(g: &Gazetteer, text: &str) {
         let stream = stream(text);
-        let names = g.names.find(&stream.text, stream.word_starts(), |s, e| {
+        let names: Vec<_> = g
+            .find_names(&stream)
+            .iter()
+            .map(|h| (h.org, h.form, h.raw, h.tokens))
+            .collect();
+        let expected: Vec<_> = reference::find(&g.names.patterns, &stream.text, |s, e| {
             stream.on_boundaries(s, e)
-        });
-        let expected = reference::find(&g.names.patterns, &stream.text, |s, e| {
-            stream.on_boundaries(s, e)
-        });
+        })
+        .into_iter()
+        .filter_map(|(start, end, pattern)| {
+            let (first, last, raw) = stream.raw_range(start, end)?;
+            let (org, form) = g.name_patterns[pattern];
+            Some((org, form, raw, (first, last)))
+        })
+        .collect();
         assert_eq!(names, expected, "names in {:?}", stream.text);
         let mut spans: Vec<TextRange> = Vec::new();
         for block in text.split("\n\n") {
@@ -921,12 +943,51 @@ mod anchored_equals_reference {
         })
     }
 
+    /// A gazetteer where a name starts with "and", so that the "and" written for "&" may
+    /// start a match.
+    static WITH_AND: LazyLock<Gazetteer> = LazyLock::new(|| {
+        let org = |name: &str, acronym: &str| OrgEntry {
+            name: name.into(),
+            acronyms: vec![acronym.into()],
+            ..OrgEntry::default()
+        };
+        Gazetteer::build(
+            vec![
+                org("And Partners Forum", "APF"),
+                org("Trade and Development Board", "TDB"),
+                org("Development Board", "DB"),
+                // "Aid & Development Board": the "and" of "&" starts "and development",
+                // which hides "Development Board" (and is no token, so no name is found).
+                org("And Development", "AD"),
+            ],
+            Terms::default(),
+        )
+    });
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
         fn on_generated_drafts(text in draft()) {
             assert_same(&BUILTIN, &text);
+        }
+
+        #[test]
+        fn with_names_starting_with_and(
+            parts in prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "And", "and", "Partners", "Forum", "Trade", "Development", "Board", "APF",
+                        "Aid",
+                    ]),
+                    prop::sample::select(vec![" ", " & ", ", ", "-", "/", ". ", "&"]),
+                ),
+                1..20,
+            )
+        ) {
+            let text: String = parts.iter().flat_map(|(w, g)| [*w, *g]).collect();
+            prop_assert!(WITH_AND.names_start_with_and);
+            assert_same(&WITH_AND, &text);
         }
 
         /// Few patterns over a tiny alphabet, every position a candidate start: the anchored
