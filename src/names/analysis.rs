@@ -406,6 +406,9 @@ impl Analysis {
         // Name hits are needed to read "Group of Seven (G7)", where initials do not help.
         let name_hits = gazetteer.find_names(&self.stream);
         let mut definitions: Vec<Definition> = Vec::new();
+        // The long forms defined so far for each acronym (looked up at every use).
+        let mut longs_by_key: std::collections::HashMap<String, Vec<TextRange>> =
+            std::collections::HashMap::new();
         for use_index in 0..self.acronyms.len() {
             let u = &self.acronyms[use_index];
             if matches!(
@@ -416,14 +419,11 @@ impl Analysis {
                 continue;
             }
             let block = self.blocks[u.block].span;
-            let earlier: Vec<TextRange> = definitions
-                .iter()
-                .filter(|d| d.key == u.key)
-                .map(|d| d.long)
-                .collect();
-            let definition = long_first(gazetteer, text, block, u, &name_hits, &earlier)
+            let earlier = longs_by_key.get(&u.key).map_or(&[][..], Vec::as_slice);
+            let definition = long_first(gazetteer, text, block, u, &name_hits, earlier)
                 .or_else(|| acronym_first(text, block, u));
             if let Some((long, whole, shape)) = definition {
+                longs_by_key.entry(u.key.clone()).or_default().push(long);
                 definitions.push(Definition {
                     key: u.key.clone(),
                     acronym: u.raw,
@@ -491,6 +491,10 @@ impl Analysis {
 
     fn find_mentions(&mut self, text: &str) {
         let mut mentions = std::mem::take(&mut self.mentions);
+        let mut taken = Taken::default();
+        for m in &mentions {
+            taken.insert(m.raw);
+        }
         // Names the draft taught us, wherever they recur.
         if !self.learned.is_empty() {
             let patterns: Vec<&str> = self.learned.iter().map(|l| l.long_key.as_str()).collect();
@@ -503,10 +507,11 @@ impl Analysis {
                 };
                 if !self.learned[pattern].is_name
                     || !is_title_case(raw.slice(text))
-                    || mentions.iter().any(|m| m.raw.overlaps(raw))
+                    || taken.overlaps(raw)
                 {
                     continue;
                 }
+                taken.insert(raw);
                 mentions.push(Mention {
                     raw,
                     entity: Entity::Learned(pattern),
@@ -524,7 +529,8 @@ impl Analysis {
                     self.learned[i].is_name && is_title_case(def.long.slice(text))
                 }
             };
-            if is_name && !mentions.iter().any(|m| m.raw.overlaps(def.long)) {
+            if is_name && !taken.overlaps(def.long) {
+                taken.insert(def.long);
                 mentions.push(Mention {
                     raw: def.long,
                     entity: def.entity,
@@ -534,7 +540,7 @@ impl Analysis {
                 });
             }
         }
-        self.find_loose_mentions(&mut mentions);
+        self.find_loose_mentions(&mut mentions, &mut taken);
         mentions.sort_by_key(|m| (m.raw.start, m.raw.end));
         for m in &mut mentions {
             m.block = self.block_of(m.raw.start);
@@ -547,7 +553,7 @@ impl Analysis {
 
     /// Names of organizations this draft mentions, written with their words in another order,
     /// other function words or another inflection ("Partnership to Accelerate Clean Energy").
-    fn find_loose_mentions(&self, mentions: &mut Vec<Mention>) {
+    fn find_loose_mentions(&self, mentions: &mut Vec<Mention>, taken: &mut Taken) {
         let gazetteer = self.settings.gazetteer();
         let mut present: FastSet<Entity> = mentions.iter().map(|m| m.entity).collect();
         present.extend(self.definitions.iter().map(|d| d.entity));
@@ -635,9 +641,10 @@ impl Analysis {
                         tokens[window[0]].raw.start,
                         tokens[window[size - 1]].raw.end,
                     );
-                    if mentions.iter().any(|m| m.raw.overlaps(raw)) {
+                    if taken.overlaps(raw) {
                         continue;
                     }
+                    taken.insert(raw);
                     mentions.push(Mention {
                         raw,
                         entity,
@@ -652,6 +659,29 @@ impl Analysis {
             }
             i = next;
         }
+    }
+}
+
+/// The draft ranges already claimed by mentions, which never overlap one another: whether a
+/// new range overlaps one is a lookup, not a scan of every mention (a long draft has
+/// thousands).
+#[derive(Default)]
+struct Taken {
+    end_by_start: std::collections::BTreeMap<usize, usize>,
+}
+
+impl Taken {
+    fn insert(&mut self, range: TextRange) {
+        self.end_by_start.insert(range.start, range.end);
+    }
+
+    /// [`TextRange::overlaps`] with any range inserted: since they are disjoint, only the last
+    /// one starting before `range` ends can.
+    fn overlaps(&self, range: TextRange) -> bool {
+        self.end_by_start
+            .range(..range.end)
+            .next_back()
+            .is_some_and(|(&start, &end)| TextRange::new(start, end).overlaps(range))
     }
 }
 
