@@ -19,55 +19,21 @@
 //!   so cached facts are recomputed).
 //! - `workspace`: `cross-draft-duplicate` over drafts of 100 paragraphs each.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
 
 use criterion::{BatchSize, BenchmarkId, Criterion};
 use sherpa::rules::WorkspaceDoc;
 use sherpa::similarity::{ParagraphFacts, best_earlier_matches};
 use sherpa::{Document, DocumentKind, Settings, lint, lint_workspace};
 
-struct CountingAllocator;
-
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            if new_size > layout.size() {
-                let grown = new_size - layout.size();
-                let now = CURRENT.fetch_add(grown, Ordering::Relaxed) + grown;
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        new
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+static ALLOCATOR: support::CountingAllocator = support::CountingAllocator;
 
 /// CPU time of this thread in seconds (Linux; 10 ms resolution): wall time on a shared machine
 /// also counts the other programs running.
@@ -97,14 +63,11 @@ impl Measured {
 
 /// Wall time, CPU time and peak heap growth of one run of `work`.
 fn measure<T>(work: impl FnOnce() -> T) -> (Measured, T) {
-    let base = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
     let cpu = thread_cpu_seconds();
     let start = Instant::now();
-    let result = work();
+    let (peak, result) = support::peak_heap_of(work);
     let wall = start.elapsed();
     let cpu = cpu.zip(thread_cpu_seconds()).map(|(a, b)| b - a);
-    let peak = PEAK.load(Ordering::Relaxed) - base;
     (Measured { wall, cpu, peak }, result)
 }
 

@@ -24,3 +24,20 @@ pub use config::Settings;
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity, TextRange};
 pub use document::{Document, DocumentKind};
 pub use lint::{lint, lint_workspace};
+
+/// The corpus of real drafts for unit tests: `SHERPA_CORPUS`, else `../shared/corpus` beside the
+/// crate; `None` (the test says it skipped) when absent.
+#[cfg(test)]
+pub(crate) fn test_corpus_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("SHERPA_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+        });
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("note: corpus not found at {}; test skipped", dir.display());
+        None
+    }
+}

@@ -1,9 +1,11 @@
 //! Helpers shared by the benchmarks (included with `#[path]`; each bench uses a part of them).
 #![allow(dead_code)]
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sherpa::config::FileSettings;
@@ -286,4 +288,50 @@ pub fn ripgrep() -> Option<PathBuf> {
             .find(|p| p.is_file())
     });
     on_path.or_else(|| Some(PathBuf::from("/usr/bin/rg")).filter(|p| p.is_file()))
+}
+
+/// Counts live heap bytes and their peak. A bench opts in with
+/// `#[global_allocator] static ALLOCATOR: support::CountingAllocator = support::CountingAllocator;`.
+pub struct CountingAllocator;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            if new_size > layout.size() {
+                let grown = new_size - layout.size();
+                let now = CURRENT.fetch_add(grown, Ordering::Relaxed) + grown;
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                CURRENT.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        new
+    }
+}
+
+/// Heap bytes allocated by `work` beyond what was live before it, at their highest (with
+/// [`CountingAllocator`] as the global allocator).
+pub fn peak_heap_of<T>(work: impl FnOnce() -> T) -> (usize, T) {
+    let base = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let result = work();
+    (PEAK.load(Ordering::Relaxed) - base, result)
 }

@@ -926,15 +926,9 @@ mod anchored_equals_reference {
 
     #[test]
     fn on_the_corpus() {
-        let dir = std::env::var_os("SHERPA_CORPUS")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-            });
-        if !dir.is_dir() {
-            eprintln!("note: corpus not found at {}; test skipped", dir.display());
+        let Some(dir) = crate::test_corpus_dir() else {
             return;
-        }
+        };
         let mut checked = 0;
         for entry in crate::config::draft_walker(&dir).flatten() {
             if let Ok(text) = std::fs::read_to_string(entry.path()) {

@@ -187,27 +187,32 @@ impl Stream {
             } else {
                 without_possessive(text, word)
             };
-            let start = self.text.len() as u32;
-            let written = raw.slice(text);
-            let shape = match push_alphanumeric(written, &mut self.text) {
-                Some(shape) if raw == word => shape | Token::PLAIN,
-                Some(shape) => shape,
-                None => {
-                    push_word(written, &mut self.text);
-                    shape(written)
-                }
-            };
-            self.tokens.push(Token {
-                raw,
-                word,
-                shape,
-                start,
-                end: self.text.len() as u32,
-            });
+            self.push_token(text, word, raw);
             previous = Some(word);
         }
         self.text.push(HARD);
         self.blocks.push(first..self.tokens.len());
+    }
+
+    /// Appends one word as a token: `raw` (the word without a possessive) normalized.
+    fn push_token(&mut self, text: &str, word: TextRange, raw: TextRange) {
+        let start = self.text.len() as u32;
+        let written = raw.slice(text);
+        let shape = match push_alphanumeric(written, &mut self.text) {
+            Some(shape) if raw == word => shape | Token::PLAIN,
+            Some(shape) => shape,
+            None => {
+                push_word(written, &mut self.text);
+                shape(written)
+            }
+        };
+        self.tokens.push(Token {
+            raw,
+            word,
+            shape,
+            start,
+            end: self.text.len() as u32,
+        });
     }
 
     /// The words of the `index`th block pushed.
@@ -676,23 +681,7 @@ mod tests {
                     }
                 }
                 let raw = without_possessive(text, word);
-                let start = self.text.len() as u32;
-                let written = raw.slice(text);
-                let shape = match push_alphanumeric(written, &mut self.text) {
-                    Some(shape) if raw == word => shape | Token::PLAIN,
-                    Some(shape) => shape,
-                    None => {
-                        push_word(written, &mut self.text);
-                        shape(written)
-                    }
-                };
-                self.tokens.push(Token {
-                    raw,
-                    word,
-                    shape,
-                    start,
-                    end: self.text.len() as u32,
-                });
+                self.push_token(text, word, raw);
                 previous = Some(word);
             }
             self.text.push(HARD);
@@ -726,15 +715,9 @@ mod tests {
 
     #[test]
     fn words_are_split_as_text_words_splits_them_on_the_corpus() {
-        let dir = std::env::var_os("SHERPA_CORPUS")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-            });
-        if !dir.is_dir() {
-            eprintln!("note: corpus not found at {}; test skipped", dir.display());
+        let Some(dir) = crate::test_corpus_dir() else {
             return;
-        }
+        };
         for entry in crate::config::draft_walker(&dir).flatten() {
             if let Ok(text) = std::fs::read_to_string(entry.path()) {
                 assert_same_stream(&text);
