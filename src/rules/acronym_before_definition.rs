@@ -94,11 +94,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
+    use super::RULE;
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::{Document, DocumentKind};
-    use crate::fix::fix_document;
     use crate::lint::lint;
+    use crate::rules::testing::fix_converges;
 
     fn findings(source: &str) -> Vec<(usize, String, String)> {
         let doc = Document::new(source, DocumentKind::Plain);
@@ -144,13 +145,7 @@ mod tests {
 
     #[test]
     fn fix_moves_the_definition_and_converges() {
-        let outcome = fix_document(
-            EARLY,
-            DocumentKind::Plain,
-            &Settings::default(),
-            Applicability::Unsafe,
-        );
-        assert!(outcome.converged);
+        let outcome = fix_converges(RULE.name, EARLY, Applicability::Unsafe);
         assert_eq!(
             outcome.text,
             "We will scale up the Partnership for Global Infrastructure and Investment (PGII) and the Multilateral Energy Coordination Bureau (MECB).\n\nThe PGII is ours.\n\nThe MECB opened; the MECB met.\n"

@@ -91,11 +91,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 #[cfg(test)]
 mod tests {
+    use super::RULE;
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::{Document, DocumentKind};
-    use crate::fix::fix_document;
     use crate::lint::lint;
+    use crate::rules::testing::fix_converges;
 
     fn findings(source: &str) -> Vec<(usize, String, usize, String)> {
         let doc = Document::new(source, DocumentKind::Plain);
@@ -141,13 +142,7 @@ mod tests {
     fn repeated_identical_definition_is_dropped_by_the_fix() {
         let text = "The Multilateral Energy Coordination Bureau (MECB) met.\n\nThe Multilateral Energy Coordination Bureau (MECB) agreed; the MECB left.\n";
         assert_eq!(findings(text).len(), 1);
-        let outcome = fix_document(
-            text,
-            DocumentKind::Plain,
-            &Settings::default(),
-            Applicability::Unsafe,
-        );
-        assert!(outcome.converged);
+        let outcome = fix_converges(RULE.name, text, Applicability::Unsafe);
         assert_eq!(
             outcome.text,
             "The Multilateral Energy Coordination Bureau (MECB) met.\n\nThe Multilateral Energy Coordination Bureau agreed; the MECB left.\n"

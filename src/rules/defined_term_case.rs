@@ -261,11 +261,12 @@ fn is_generic(text: &str, u: TextRange) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::RULE;
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::{Document, DocumentKind};
-    use crate::fix::fix_document;
     use crate::lint::lint;
+    use crate::rules::testing::fix_converges;
 
     fn findings(source: &str) -> Vec<(usize, String)> {
         let doc = Document::new(source, DocumentKind::Plain);
@@ -315,13 +316,7 @@ mod tests {
     #[test]
     fn fix_changes_only_the_capitals() {
         let text = "The Parties agree.\n\nThe Parties meet.\n\nThe Parties act, and the parties’ envoys meet.\n";
-        let outcome = fix_document(
-            text,
-            DocumentKind::Plain,
-            &Settings::default(),
-            Applicability::Safe,
-        );
-        assert!(outcome.converged);
+        let outcome = fix_converges(RULE.name, text, Applicability::Safe);
         assert_eq!(
             outcome.text,
             "The Parties agree.\n\nThe Parties meet.\n\nThe Parties act, and the Parties’ envoys meet.\n"

@@ -164,8 +164,8 @@ mod tests {
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::DocumentKind;
-    use crate::fix::fix_document;
     use crate::lint::lint;
+    use crate::rules::testing::fix_converges;
 
     const REPEATED: &str =
         "The Parties intend to strengthen coordination in the UN bodies and structures.";
@@ -247,19 +247,12 @@ mod tests {
         let source = format!(
             "Opening words of the draft. {REPEATED} They will meet in May.\n\nTrade grew in 2024. {REPEATED}\n\n{REPEATED} Closing words follow here.\n"
         );
-        let outcome = fix_document(
-            &source,
-            DocumentKind::Plain,
-            &Settings::default(),
-            Applicability::Unsafe,
-        );
-        assert!(outcome.converged);
+        let outcome = fix_converges(RULE.name, &source, Applicability::Unsafe);
         assert_eq!(
             outcome.text,
             format!(
                 "Opening words of the draft. {REPEATED} They will meet in May.\n\nTrade grew in 2024.\n\nClosing words follow here.\n"
             )
         );
-        assert!(outcome.remaining.iter().all(|d| d.rule != RULE.name));
     }
 }

@@ -257,3 +257,31 @@ mod tests {
         }
     }
 }
+
+/// What the rules' own tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Settings;
+    use crate::diagnostic::Applicability;
+    use crate::document::DocumentKind;
+    use crate::fix::{FixOutcome, fix_document};
+
+    /// Applies every fix up to `threshold` to a plain-text draft with the default settings, as
+    /// `sherpa check --fix` does, and checks what every fix test owes: the text converges and
+    /// `rule` finds nothing left. The outcome is returned for the test's own expectations.
+    pub fn fix_converges(rule: &str, source: &str, threshold: Applicability) -> FixOutcome {
+        let outcome = fix_document(source, DocumentKind::Plain, &Settings::default(), threshold);
+        assert!(outcome.converged, "fixes for {rule} did not converge");
+        let left: Vec<_> = outcome
+            .remaining
+            .iter()
+            .filter(|d| d.rule == rule)
+            .collect();
+        assert!(
+            left.is_empty(),
+            "{rule} still finds {left:?} in {:?}",
+            outcome.text
+        );
+        outcome
+    }
+}

@@ -265,11 +265,12 @@ fn replacement(
 
 #[cfg(test)]
 mod tests {
+    use super::RULE;
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::{Document, DocumentKind};
-    use crate::fix::fix_document;
     use crate::lint::lint;
+    use crate::rules::testing::fix_converges;
 
     fn findings_with(source: &str, settings: &Settings) -> Vec<(usize, String, String)> {
         let doc = Document::new(source, DocumentKind::Plain);
@@ -402,21 +403,7 @@ mod tests {
     #[test]
     fn fixes_converge_and_touch_only_the_names() {
         let text = "The Organisation for Economic Co-operation and Development (OECD) met.\n\nThe Organization for Economic Cooperation and Development agreed, with the World Trade Organization.\n\nThe World Trade Organisation’s rules apply.\n";
-        let outcome = fix_document(
-            text,
-            DocumentKind::Plain,
-            &Settings::default(),
-            Applicability::Safe,
-        );
-        assert!(outcome.converged);
-        assert!(
-            outcome
-                .remaining
-                .iter()
-                .all(|d| d.rule != "org-name-variant"),
-            "{:?}",
-            outcome.remaining
-        );
+        let outcome = fix_converges(RULE.name, text, Applicability::Safe);
         assert_eq!(
             outcome.text,
             "The Organisation for Economic Co-operation and Development (OECD) met.\n\nThe Organisation for Economic Co-operation and Development agreed, with the World Trade Organization.\n\nThe World Trade Organization’s rules apply.\n"

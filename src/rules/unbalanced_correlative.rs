@@ -494,6 +494,8 @@ fn report_replacement(
 
 #[cfg(test)]
 mod tests {
+    use super::RULE;
+    use crate::rules::testing::fix_converges;
     use aho_corasick::AhoCorasick;
     use proptest::prelude::*;
 
@@ -547,7 +549,6 @@ mod tests {
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::{Document, DocumentKind};
-    use crate::fix::fix_document;
     use crate::lint::lint;
 
     /// The flagged text of each finding, with its message.
@@ -693,22 +694,14 @@ mod tests {
 
     #[test]
     fn fixes_replace_only_the_second_half_and_converge() {
-        let outcome = fix_document(
+        let outcome = fix_converges(
+            RULE.name,
             "The vote was neither free or fair. It happened both in Europe as well as in Asia. Or between 2020 to 2025, either through the Bank and the Fund.\n",
-            DocumentKind::Plain,
-            &Settings::default(),
             Applicability::Unsafe,
         );
-        assert!(outcome.converged);
         assert_eq!(
             outcome.text,
             "The vote was neither free nor fair. It happened both in Europe and in Asia. Or between 2020 and 2025, either through the Bank or the Fund.\n"
-        );
-        assert!(
-            outcome
-                .remaining
-                .iter()
-                .all(|d| d.rule != "unbalanced-correlative")
         );
     }
 }
