@@ -154,14 +154,10 @@ async fn seed_draft_gets_its_sixteen_duplicates_with_related_information_and_fix
         assert!(!lines[end_line].trim().is_empty());
     }
 
-    // The stray `<` on the last line belongs to the clauses checks: asserted once they exist.
-    if sherpa::rules::find("unbalanced-delimiter").is_some() {
-        let stray = of_rule(&diagnostics, "unbalanced-delimiter");
-        assert_eq!(one_based_lines(&stray), [48], "{stray:?}");
-        assert_eq!(stray[0]["range"]["start"]["character"], 0);
-    } else {
-        eprintln!("note: unbalanced-delimiter is not registered yet; stray `<` not asserted");
-    }
+    // The stray `<` on the last line belongs to the clauses checks.
+    let stray = of_rule(&diagnostics, "unbalanced-delimiter");
+    assert_eq!(one_based_lines(&stray), [48], "{stray:?}");
+    assert_eq!(stray[0]["range"]["start"]["character"], 0);
     assert!(
         client.protocol_errors().is_empty(),
         "{:?}",
@@ -533,27 +529,21 @@ async fn hover_explains_the_rule_and_shows_what_differs_from_the_other_copy() {
         .unwrap();
     assert!(nothing.is_null());
 
-    // A near-duplicate (one word changed) shows the word diff, once that rule exists.
-    if sherpa::rules::find("near-duplicate-paragraph").is_some() {
-        let near = "The Parties will further strengthen their coordination in the UN bodies and structures today.\n\nA different paragraph stands here.\n\nThe Parties will also strengthen their coordination in the UN bodies and structures today.\n";
-        client.change(&draft.uri, 2, json!([{"text": near}]));
-        let found = client.diagnostics_for_version(&draft.uri, 2).await;
-        let near_found = of_rule(&found, "near-duplicate-paragraph");
-        assert_eq!(near_found.len(), 1, "{found:?}");
-        let hover = client
-            .request(
-                "textDocument/hover",
-                json!({"textDocument": {"uri": draft.uri}, "position": near_found[0]["range"]["start"]}),
-            )
-            .await
-            .unwrap();
-        let contents = hover["contents"]["value"].as_str().unwrap();
-        assert!(contents.contains("~~further~~ **also**"), "{contents}");
-    } else {
-        eprintln!(
-            "note: near-duplicate-paragraph is not registered yet; its hover diff not asserted"
-        );
-    }
+    // A near-duplicate (one word changed) shows the word diff.
+    let near = "The Parties will further strengthen their coordination in the UN bodies and structures today.\n\nA different paragraph stands here.\n\nThe Parties will also strengthen their coordination in the UN bodies and structures today.\n";
+    client.change(&draft.uri, 2, json!([{"text": near}]));
+    let found = client.diagnostics_for_version(&draft.uri, 2).await;
+    let near_found = of_rule(&found, "near-duplicate-paragraph");
+    assert_eq!(near_found.len(), 1, "{found:?}");
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": draft.uri}, "position": near_found[0]["range"]["start"]}),
+        )
+        .await
+        .unwrap();
+    let contents = hover["contents"]["value"].as_str().unwrap();
+    assert!(contents.contains("~~further~~ **also**"), "{contents}");
     client.shutdown_and_exit().await;
 }
 
