@@ -52,6 +52,9 @@ pub struct SentenceFacts {
     pub hash: u64,
 }
 
+/// See [`ParagraphFacts::text_key`].
+pub type TextKey = (u64, u32, u32);
+
 /// What the paragraph rules need to know about one paragraph, computed from its text alone.
 #[derive(Clone, Debug)]
 pub struct ParagraphFacts {
@@ -186,17 +189,16 @@ impl ParagraphFacts {
         })
     }
 
-    /// Dice coefficient over word-pair shingles, exactly (not estimated): 1.0 for the same words
-    /// in the same order, 0.0 for nothing in common.
-    /// Whether the normalized texts are the same: equal 64-bit hashes, lengths and word counts.
-    /// A false match needs an xxh3 collision between paragraphs of the same length and word
-    /// count (odds about 2^-64 per pair), so the texts are not compared again.
-    pub fn same_text(&self, other: &ParagraphFacts) -> bool {
-        self.exact == other.exact
-            && self.normalized_len == other.normalized_len
-            && self.words == other.words
+    /// What identifies the normalized text: its 64-bit hash, length and word count. Two
+    /// paragraphs with the same key are taken as copies without comparing their texts: a false
+    /// match needs an xxh3 collision between paragraphs of the same length and word count (odds
+    /// about 2^-64 per pair).
+    pub fn text_key(&self) -> TextKey {
+        (self.exact, self.normalized_len, self.words)
     }
 
+    /// Dice coefficient over word-pair shingles, exactly (not estimated): 1.0 for the same words
+    /// in the same order, 0.0 for nothing in common.
     pub fn similarity(&self, other: &ParagraphFacts) -> f64 {
         let total = self.shingles.len() + other.shingles.len();
         if total == 0 {

@@ -8,7 +8,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::rules::near_duplicate_paragraph::describe_difference;
 use crate::rules::{Check, RuleMeta, WorkspaceDoc};
-use crate::similarity::{ParagraphFacts, best_earlier_matches};
+use crate::similarity::{ParagraphFacts, TextKey, best_earlier_matches};
 
 declare_rule! {
     /// ## What it does
@@ -117,7 +117,7 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
         let mut seen_here = std::collections::HashSet::new();
         for (block, f) in facts.iter().enumerate() {
             // Later copies inside one draft are duplicate-paragraph's.
-            if seen_here.insert(f.exact) && f.words as usize >= min_words {
+            if seen_here.insert(f.text_key()) && f.words as usize >= min_words {
                 items.push(Item { doc, block });
             }
         }
@@ -125,11 +125,11 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
     let facts_of = |item: &Item| &*docs[item.doc].doc.paragraph_facts()[item.block];
 
     // Exact copies: every later copy points at the first one.
-    let mut first_exact: HashMap<u64, usize> = HashMap::with_capacity(items.len());
+    let mut first_exact: HashMap<TextKey, usize> = HashMap::with_capacity(items.len());
     let mut matches: Vec<Option<(usize, f64)>> = vec![None; items.len()];
     let mut representatives: Vec<usize> = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        match first_exact.entry(facts_of(item).exact) {
+        match first_exact.entry(facts_of(item).text_key()) {
             Entry::Occupied(first) => matches[index] = Some((*first.get(), 1.0)),
             Entry::Vacant(slot) => {
                 slot.insert(index);
@@ -203,7 +203,7 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
             3 => " (and 1 other draft)".to_string(),
             _ => format!(" (and {} other drafts)", files - 2),
         };
-        let message = if facts_of(item).exact == facts_of(first).exact {
+        let message = if facts_of(item).text_key() == facts_of(first).text_key() {
             format!("Paragraph also appears in {place}{elsewhere}")
         } else {
             format!(

@@ -1,10 +1,12 @@
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use serde::Deserialize;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::rules::{Check, Context};
+use crate::similarity::TextKey;
 
 declare_rule! {
     /// ## What it does
@@ -59,35 +61,33 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // The shared per-paragraph facts already hold each block's normalized hash, length and word
     // count (the near-duplicate rules need them too), so no block is read again here.
     let facts = doc.paragraph_facts();
-    let mut first_copies: HashMap<u64, Vec<usize>> = HashMap::with_capacity(facts.len());
+    // First copy of each normalized text.
+    let mut first_copies: HashMap<TextKey, usize> = HashMap::with_capacity(facts.len());
     for (index, (block, fact)) in doc.blocks().iter().zip(facts).enumerate() {
         if (fact.words as usize) < options.min_words {
             continue;
         }
-        let bucket = first_copies.entry(fact.exact).or_default();
-        let first = bucket
-            .iter()
-            .copied()
-            .find(|&earlier| facts[earlier].same_text(fact));
-        match first {
-            Some(first) => {
-                let first_span = doc.blocks()[first].span;
-                let first_line = doc.line_number(first_span.start);
-                out.push(
-                    Diagnostic::new(
-                        RULE.name,
-                        block.span,
-                        format!("Paragraph duplicates the one at line {first_line}"),
-                    )
-                    .with_related(first_span, "first copy")
-                    .with_fix(Fix::safe(
-                        "Remove duplicated paragraph",
-                        vec![Edit::delete(doc.removal_span(block))],
-                    )),
-                );
+        let first = match first_copies.entry(fact.text_key()) {
+            Entry::Occupied(first) => *first.get(),
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+                continue;
             }
-            None => bucket.push(index),
-        }
+        };
+        let first_span = doc.blocks()[first].span;
+        let first_line = doc.line_number(first_span.start);
+        out.push(
+            Diagnostic::new(
+                RULE.name,
+                block.span,
+                format!("Paragraph duplicates the one at line {first_line}"),
+            )
+            .with_related(first_span, "first copy")
+            .with_fix(Fix::safe(
+                "Remove duplicated paragraph",
+                vec![Edit::delete(doc.removal_span(block))],
+            )),
+        );
     }
 }
 

@@ -102,7 +102,7 @@ pub struct NearDuplicate {
 /// block's): those belong to `duplicate-paragraph`.
 pub fn later_exact_copies(facts: &[Arc<ParagraphFacts>]) -> Vec<bool> {
     let mut seen = std::collections::HashSet::with_capacity(facts.len());
-    facts.iter().map(|f| !seen.insert(f.exact)).collect()
+    facts.iter().map(|f| !seen.insert(f.text_key())).collect()
 }
 
 /// The pairs found for one draft with one threshold and minimum length, kept on the document:
