@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, TextRange};
 use crate::document::{Block, Document, DocumentKind};
-use crate::rules::{BlockContext, Check, Context, RULES, RuleMeta, WorkspaceDoc};
+use crate::rules::{BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc};
 use crate::similarity::ParagraphFacts;
 
 /// Findings of the document and block rules for one draft, sorted by position.
@@ -26,7 +26,13 @@ pub fn lint_cached(
     cache: &mut LintCache,
 ) -> Vec<Diagnostic> {
     cache.begin(settings);
-    cache.provide_paragraph_facts(doc);
+    // Only the duplicates family reads paragraph facts: with it off, none are computed.
+    if RULES
+        .iter()
+        .any(|rule| rule.family == Family::Duplicates && settings.is_enabled(rule))
+    {
+        cache.provide_paragraph_facts(doc);
+    }
     let out = lint_rules(doc, settings, RULES, Some(cache));
     cache.end();
     out
@@ -517,5 +523,19 @@ mod tests {
         assert_eq!(reused, first.blocks().len() - 1);
         // The old paragraph's facts are dropped with the run that no longer used them.
         assert_eq!(cache.facts_len(), distinct.len());
+    }
+
+    #[test]
+    fn no_paragraph_facts_are_computed_when_the_duplicates_family_is_off() {
+        let mut settings = Settings::default();
+        settings.ignore(&["duplicates".to_string()]);
+        let settings = Arc::new(settings);
+        let mut cache = LintCache::new();
+        let doc = Document::new(
+            include_str!("../tests/fixtures/seed.txt"),
+            DocumentKind::Plain,
+        );
+        lint_cached(&doc, &settings, &mut cache);
+        assert_eq!(cache.facts_len(), 0);
     }
 }

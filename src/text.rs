@@ -173,7 +173,7 @@ pub fn normalize_into(text: &str, out: &mut String) {
 
 /// [`normalize_into`] as bytes: ASCII runs are folded byte by byte, only other characters are
 /// decoded.
-pub fn normalize_bytes_into(text: &str, out: &mut Vec<u8>) {
+fn normalize_bytes_into(text: &str, out: &mut Vec<u8>) {
     out.clear();
     out.reserve(text.len());
     Normalizer::default().push(text, out);
