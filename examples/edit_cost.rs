@@ -3,15 +3,19 @@
 //! as in the server). The companion of `benches/lsp.rs`, and the program to profile.
 //!
 //! ```text
-//! cargo run --release --example edit_cost -- 1000000      # a 1 MB draft
+//! cargo run --release --example edit_cost -- 1000000      # a 1 MB draft, every rule
+//! cargo run --release --example edit_cost -- 1000000 org-name-variant
+//! # instructions per edit, whatever else the machine does (the cache-filling run excluded):
+//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*one_edit*' \
+//!     target/profiling/examples/edit_cost 1000000 all
 //! ```
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sherpa::rules::RULES;
 use sherpa::lint::{LintCache, lint_cached};
+use sherpa::rules::RULES;
 use sherpa::{Document, DocumentKind, Settings};
 
 fn main() {
@@ -42,7 +46,9 @@ fn main() {
     }
     source.truncate(cut);
     // An edit in the middle of a paragraph: after the first space past the middle.
-    let middle = source[source.len() / 2..].find(' ').map_or(0, |i| i + source.len() / 2);
+    let middle = source[source.len() / 2..]
+        .find(' ')
+        .map_or(0, |i| i + source.len() / 2);
     let mut rows: Vec<(String, Vec<String>)> = vec![("all".into(), vec!["all".into()])];
     for rule in RULES {
         rows.push((rule.name.into(), vec![rule.name.into()]));
@@ -74,17 +80,35 @@ fn main() {
         settings.select(&select);
         let settings = Arc::new(settings);
         let mut cache = LintCache::new();
-        let mut edited = source.clone();
+        // The first run fills the cache, as opening the draft does in the server.
+        lint_version(&source, None, &settings, &mut cache);
         let mut toggle = false;
         let time = best(&mut || {
-            edited = source.clone();
-            if toggle {
-                edited.insert(middle, 'x');
-            }
             toggle = !toggle;
-            let doc = Document::new(edited.clone(), DocumentKind::Plain);
-            std::hint::black_box(lint_cached(&doc, &settings, &mut cache));
+            one_edit(&source, toggle.then_some(middle), &settings, &mut cache);
         });
         println!("{label:>28} {time:?} (Document::new + lint_cached)");
     }
+}
+
+/// One measured edit (a separate function so that callgrind can collect only these).
+#[inline(never)]
+fn one_edit(source: &str, insert: Option<usize>, settings: &Arc<Settings>, cache: &mut LintCache) {
+    lint_version(source, insert, settings, cache);
+}
+
+/// The server's work for one version of the draft: `source`, with an "x" inserted at `insert`.
+#[inline(never)]
+fn lint_version(
+    source: &str,
+    insert: Option<usize>,
+    settings: &Arc<Settings>,
+    cache: &mut LintCache,
+) {
+    let mut text = source.to_string();
+    if let Some(at) = insert {
+        text.insert(at, 'x');
+    }
+    let doc = Document::new(text, DocumentKind::Plain);
+    std::hint::black_box(lint_cached(&doc, settings, cache));
 }

@@ -116,6 +116,15 @@ impl Document {
         value
     }
 
+    /// The value of type `T` [`Document::memo`] keeps, if any, without computing one.
+    pub fn memoized<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let id = TypeId::of::<T>();
+        let memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        memo.iter()
+            .find(|(t, _)| *t == id)
+            .and_then(|(_, v)| Arc::clone(v).downcast::<T>().ok())
+    }
+
     /// Drops the values [`Document::memo`] keeps (the names analysis is several times the size
     /// of the draft). Callers that keep a linted draft around call this once its rules ran; a
     /// later rule that asks again recomputes.

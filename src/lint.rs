@@ -8,7 +8,8 @@ use rayon::prelude::*;
 
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, TextRange};
-use crate::document::{Block, Document, DocumentKind};
+use crate::document::{Block, BlockKind, Document, DocumentKind};
+use crate::names::{self, BlockScan, NamesSettings};
 use crate::rules::{BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc};
 use crate::similarity::ParagraphFacts;
 
@@ -32,6 +33,12 @@ pub fn lint_cached(
         .any(|rule| rule.family == Family::Duplicates && settings.is_enabled(rule))
     {
         cache.provide_paragraph_facts(doc);
+    }
+    if RULES
+        .iter()
+        .any(|rule| rule.family == Family::Names && settings.is_enabled(rule))
+    {
+        cache.provide_names_scans(doc, settings.names());
     }
     let out = lint_rules(doc, settings, RULES, Some(cache));
     cache.end();
@@ -259,6 +266,10 @@ pub struct LintCache {
     /// Paragraph fingerprints by the 128-bit xxh3 of the paragraph's text, with the run that
     /// last used them: a keystroke changes one paragraph, so the others' facts are reused.
     facts: HashMap<u128, (Arc<ParagraphFacts>, u64)>,
+    /// The names analysis's block scans by block kind and the xxh3-128 of the block's text,
+    /// for the names settings they were made with.
+    names_settings: Option<Arc<NamesSettings>>,
+    names_scans: HashMap<(BlockKind, u128), (Arc<BlockScan>, u64)>,
     run: u64,
     /// Blocks whose findings were reused / computed, over the cache's lifetime.
     pub hits: u64,
@@ -296,6 +307,37 @@ impl LintCache {
         let run = self.run;
         self.blocks.retain(|_, entry| entry.used_in == run);
         self.facts.retain(|_, (_, used_in)| *used_in == run);
+        self.names_scans.retain(|_, (_, used_in)| *used_in == run);
+    }
+
+    /// Gives `doc` the names scans of the blocks seen in earlier runs, scanning only new ones.
+    fn provide_names_scans(&mut self, doc: &Document, settings: &Arc<NamesSettings>) {
+        if !self
+            .names_settings
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, settings))
+        {
+            self.names_scans.clear();
+            self.names_settings = Some(Arc::clone(settings));
+        }
+        let run = self.run;
+        let kept = &mut self.names_scans;
+        names::block_scans(doc, settings, |text, kind| {
+            let key = (kind, xxhash_rust::xxh3::xxh3_128(text.as_bytes()));
+            let entry = kept.entry(key).or_insert_with(|| {
+                (
+                    Arc::new(BlockScan::new(text, kind, settings.gazetteer())),
+                    run,
+                )
+            });
+            entry.1 = run;
+            Arc::clone(&entry.0)
+        });
+    }
+
+    /// Names block scans currently kept.
+    pub fn names_scans_len(&self) -> usize {
+        self.names_scans.len()
     }
 
     /// Gives `doc` the facts of the paragraphs seen in earlier runs, computing only new ones.
@@ -480,10 +522,12 @@ mod tests {
         let mut cache = LintCache::new();
         let mut text = seed.to_string();
         for round in 0..5 {
+            // A separate draft for the uncached lint: a draft keeps what its rules derived.
             let doc = Document::new(text.clone(), DocumentKind::Plain);
+            let fresh = Document::new(text.clone(), DocumentKind::Plain);
             assert_eq!(
                 lint_cached(&doc, &settings, &mut cache),
-                lint(&doc, &settings)
+                lint(&fresh, &settings)
             );
             let at = text.len() / (round + 2);
             let at = crate::line_index::floor_char_boundary(&text, at);
@@ -523,6 +567,73 @@ mod tests {
         assert_eq!(reused, first.blocks().len() - 1);
         // The old paragraph's facts are dropped with the run that no longer used them.
         assert_eq!(cache.facts_len(), distinct.len());
+    }
+
+    /// Edits of the kinds a drafter makes, on real drafts rich in names and acronyms: the
+    /// cached lint must equal a fresh one after each (names scans and paragraph facts are kept
+    /// by block content, the rest recomputed).
+    #[test]
+    fn cached_lint_equals_lint_under_random_edits_of_real_drafts() {
+        let files = [
+            include_str!("../tests/fixtures/corpus/2023-05-20-g7-hiroshima-leaders-communique.txt"),
+            include_str!(
+                "../tests/fixtures/corpus/2024-09-23-u-s-uae-joint-leaders-statement-dynamic-strategic-partners.txt"
+            ),
+            include_str!("../tests/fixtures/fictional-mecb.txt"),
+        ];
+        let snippets = [
+            "World Health Organisation",
+            " (WHO)",
+            "the parties",
+            "Multilateral Energy Coordination Bureau (MECB)",
+            "MECB",
+            "\n\n",
+            " neither the Union nor",
+            "“",
+            "PGII",
+        ];
+        let settings = Arc::new(Settings::default());
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        for source in files {
+            let mut cache = LintCache::new();
+            let mut text = source.to_string();
+            for _ in 0..12 {
+                let doc = Document::new(text.clone(), DocumentKind::Plain);
+                let fresh = Document::new(text.clone(), DocumentKind::Plain);
+                assert_eq!(
+                    lint_cached(&doc, &settings, &mut cache),
+                    lint(&fresh, &settings)
+                );
+                let at = crate::line_index::floor_char_boundary(&text, next(text.len()));
+                match next(3) {
+                    0 => text.insert_str(at, snippets[next(snippets.len())]),
+                    1 => {
+                        let end = crate::line_index::floor_char_boundary(
+                            &text,
+                            (at + next(400)).min(text.len()),
+                        );
+                        text.replace_range(at..end, "");
+                    }
+                    _ => {
+                        // A paragraph pasted elsewhere.
+                        let from = crate::line_index::floor_char_boundary(&text, next(text.len()));
+                        let to = crate::line_index::floor_char_boundary(
+                            &text,
+                            (from + 300).min(text.len()),
+                        );
+                        let copy = text[from..to].to_string();
+                        text.insert_str(at, &copy);
+                    }
+                }
+            }
+            assert!(cache.names_scans_len() > 0);
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::config::NamesSettings;
-use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, OrgId, find_few};
+use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, NameHit, OrgId, find_few};
 use super::normalize::{self, HARD, Stream, Token};
 use super::{FastMap, FastSet};
 use crate::diagnostic::TextRange;
@@ -163,11 +163,30 @@ impl Analysis {
         }
     }
 
+    /// The analysis of a draft, every block scanned afresh.
     pub fn new(doc: &Document, settings: Arc<NamesSettings>) -> Self {
+        let scans = BlockScans::new(doc, &settings, |text, kind| {
+            Arc::new(BlockScan::new(text, kind, settings.gazetteer()))
+        });
+        Self::from_scans(doc, settings, &scans.scans)
+    }
+
+    /// The analysis of a draft from its blocks' scans (`scans[i]` is the scan of block `i`):
+    /// what the blocks say by themselves put end to end, then what depends on the whole draft
+    /// (the context of each acronym, the draft's definitions, the names it teaches).
+    pub fn from_scans(
+        doc: &Document,
+        settings: Arc<NamesSettings>,
+        scans: &[Arc<BlockScan>],
+    ) -> Self {
         let text = doc.text();
         let mut stream = Stream::default();
-        stream.text.reserve(text.len() + doc.blocks().len());
-        stream.tokens.reserve(text.len() / 6);
+        stream
+            .text
+            .reserve(scans.iter().map(|s| s.stream.text.len()).sum());
+        stream
+            .tokens
+            .reserve(scans.iter().map(|s| s.stream.tokens.len()).sum());
         let mut analysis = Analysis {
             settings,
             blocks: Vec::with_capacity(doc.blocks().len()),
@@ -179,20 +198,35 @@ impl Analysis {
             meanings: FastMap::default(),
             quotations: Vec::new(),
         };
-        for block in doc.blocks() {
-            let span = block.span;
-            let slice = span.slice(text);
+        let mut name_hits: Vec<NameHit> = Vec::new();
+        for (index, (block, scan)) in doc.blocks().iter().zip(scans).enumerate() {
+            let base = block.span.start;
+            let shift = |r: TextRange| TextRange::new(r.start + base, r.end + base);
             analysis.blocks.push(BlockFacts {
-                span,
-                skipped: block.kind == BlockKind::Quote || is_shouted(slice),
-                heading_like: block.kind == BlockKind::Heading
-                    || looks_like_heading(slice, analysis.blocks.is_empty()),
+                span: block.span,
+                skipped: scan.skipped,
+                heading_like: scan.heading_like[usize::from(index == 0)],
             });
-            find_quotations(text, span, &mut analysis.quotations);
-            analysis.stream.push_block(text, span);
+            analysis
+                .quotations
+                .extend(scan.quotations.iter().map(|&q| shift(q)));
+            let token_base = analysis.stream.tokens.len();
+            analysis.stream.append(&scan.stream, base);
+            analysis
+                .acronyms
+                .extend(scan.uses.iter().map(|u| AcronymUse {
+                    raw: shift(u.raw),
+                    block: index,
+                    ..u.clone()
+                }));
+            name_hits.extend(scan.names.iter().map(|hit| NameHit {
+                raw: shift(hit.raw),
+                tokens: (hit.tokens.0 + token_base, hit.tokens.1 + token_base),
+                ..*hit
+            }));
         }
-        analysis.scan_acronyms(text);
-        analysis.find_definitions(text);
+        analysis.classify_acronyms(text);
+        analysis.find_definitions(text, name_hits);
         analysis.find_mentions(text);
         analysis
     }
@@ -210,168 +244,11 @@ impl Analysis {
             .min(self.blocks.len().saturating_sub(1))
     }
 
-    fn scan_acronyms(&mut self, text: &str) {
+    /// What the rest of the draft says about each acronym: in a shouted block, a numeral, a
+    /// unit, part of a document symbol, inside a quotation, a family name, an address.
+    fn classify_acronyms(&mut self, text: &str) {
         let gazetteer = self.settings.gazetteer();
-        let mut hits: Vec<AcronymHit> = Vec::new();
-        let mut uses: Vec<AcronymUse> = Vec::new();
-        for (index, block) in self.blocks.iter().enumerate() {
-            hits.clear();
-            let block_tokens = &self.stream.tokens[self.stream.blocks[index].clone()];
-            gazetteer.find_acronyms_in_block(text, block.span, block_tokens, &mut hits);
-            for hit in &hits {
-                let written = hit.raw.slice(text);
-                // A configured dotted form ("U.N.") is the same acronym as "UN".
-                let dotted = written.contains('.');
-                uses.push(AcronymUse {
-                    raw: hit.raw,
-                    possessive: possessive_after(text, hit.raw),
-                    key: if dotted {
-                        written.replace('.', "")
-                    } else {
-                        written.replace('’', "'")
-                    },
-                    style: if dotted {
-                        AcronymStyle::Dotted
-                    } else {
-                        AcronymStyle::Plain
-                    },
-                    block: index,
-                    owner: Some(hit.org),
-                    ignore: None,
-                    definition: None,
-                });
-            }
-            let mut skip_until = block.span.start;
-            let mut next_hit = 0;
-            for token in &self.stream.tokens[self.stream.blocks[index].clone()] {
-                let word = token.word;
-                if word.start < skip_until {
-                    continue;
-                }
-                // Most words are not acronyms: only capitals after the first letter, a digit
-                // or a dotted initial make one worth looking at.
-                if !may_be_acronym(token) {
-                    continue;
-                }
-                if let Some((raw, key)) = dotted_acronym(text, word.start, block.span.end) {
-                    skip_until = raw.end;
-                    if let Some(owner) = gazetteer.acronym_owner(&key) {
-                        uses.push(AcronymUse {
-                            raw,
-                            possessive: false,
-                            key,
-                            style: AcronymStyle::Dotted,
-                            block: index,
-                            owner: Some(owner),
-                            ignore: None,
-                            definition: None,
-                        });
-                    }
-                    continue;
-                }
-                while next_hit < hits.len() && hits[next_hit].raw.end <= word.start {
-                    next_hit += 1;
-                }
-                if hits.get(next_hit).is_some_and(|h| h.raw.overlaps(word)) {
-                    continue;
-                }
-                let whole = word.slice(text);
-                let (base_end, possessive) = match ["’s", "'s"]
-                    .iter()
-                    .find(|s| whole.len() > s.len() + 1 && whole.ends_with(*s))
-                {
-                    Some(s) => (word.end - s.len(), true),
-                    None => (word.end, false),
-                };
-                let base = TextRange::new(word.start, base_end);
-                let base_text = base.slice(text);
-                if gazetteer.well_known_terms.contains(base_text)
-                    || gazetteer.units.contains(base_text)
-                {
-                    // "COVID-19", "SARS-CoV-2": known as a whole, not part by part.
-                    if is_acronym_like(base_text.split('-').next().unwrap_or("")) {
-                        uses.push(AcronymUse {
-                            raw: base,
-                            possessive,
-                            key: base_text.to_string(),
-                            style: AcronymStyle::Plain,
-                            block: index,
-                            owner: None,
-                            ignore: gazetteer.units.contains(base_text).then_some(Ignore::Unit),
-                            definition: None,
-                        });
-                    }
-                    continue;
-                }
-                let mut parts: Vec<TextRange> = Vec::new();
-                let mut offset = base.start;
-                for part in base_text.split(['-', '‐', '‑']) {
-                    parts.push(TextRange::new(offset, offset + part.len()));
-                    offset += part.len() + part_separator_len(text, offset + part.len(), base.end);
-                }
-                let part_text = |i: usize| parts[i].slice(text);
-                // "INDUS-X", "CAFTA-DR", "AN-IUU": a hyphenated acronym is one acronym.
-                if parts.len() > 1
-                    && (0..parts.len())
-                        .all(|i| is_single_capital(part_text(i)) || is_acronym_like(part_text(i)))
-                    && !(0..parts.len())
-                        .any(|i| part_text(i).starts_with(|c: char| c.is_ascii_digit()))
-                {
-                    uses.push(AcronymUse {
-                        raw: base,
-                        possessive,
-                        key: base_text.to_string(),
-                        style: AcronymStyle::Plain,
-                        block: index,
-                        owner: gazetteer.acronym_owner(base_text),
-                        ignore: None,
-                        definition: None,
-                    });
-                    continue;
-                }
-                for (i, &range) in parts.iter().enumerate() {
-                    let part = range.slice(text);
-                    let (key, style) = match plural_base(part) {
-                        Some(singular) => (singular, AcronymStyle::Plural),
-                        None if is_acronym_like(part) => (part, AcronymStyle::Plain),
-                        None => continue,
-                    };
-                    // "MQ-9B", "EC-M-33/DEC.1", "ES-11/1", "FR4978", "USD70": designations,
-                    // symbols and codes.
-                    let designation = parts[i + 1..]
-                        .iter()
-                        .any(|next| next.slice(text).starts_with(|c: char| c.is_ascii_digit()))
-                        || is_code(part, &gazetteer.units);
-                    uses.push(AcronymUse {
-                        raw: range,
-                        possessive: possessive && range.end == base.end,
-                        key: key.to_string(),
-                        style,
-                        block: index,
-                        owner: gazetteer.acronym_owner(key),
-                        ignore: designation.then_some(Ignore::Symbol),
-                        definition: None,
-                    });
-                }
-            }
-            // "WE, the Leaders", "REAFFIRMING our commitment", "FACT SHEET: …", "WASHINGTON –":
-            // capitals that open a block in the manner of a heading, not acronyms.
-            let block_tokens = &self.stream.tokens[self.stream.blocks[index].clone()];
-            let mut shouted = shouted_runs(text, block_tokens.iter(), gazetteer);
-            shouted.extend(lead_in(
-                text,
-                block.span,
-                self.stream.block_words(index),
-                gazetteer,
-            ));
-            for run in shouted {
-                for u in uses.iter_mut().filter(|u| run.contains_range(u.raw)) {
-                    u.ignore.get_or_insert(Ignore::Skipped);
-                }
-            }
-        }
-        uses.sort_by_key(|u| (u.raw.start, u.raw.end));
-        uses.dedup_by_key(|u| u.raw);
+        let mut uses = std::mem::take(&mut self.acronyms);
         for u in &mut uses {
             u.ignore = u.ignore.or_else(|| {
                 if self.blocks[u.block].skipped {
@@ -401,10 +278,10 @@ impl Analysis {
         self.acronyms = uses;
     }
 
-    fn find_definitions(&mut self, text: &str) {
+    /// `name_hits`: every gazetteer name in the draft, needed to read "Group of Seven (G7)",
+    /// where initials do not help.
+    fn find_definitions(&mut self, text: &str, name_hits: Vec<NameHit>) {
         let gazetteer = self.settings.gazetteer();
-        // Name hits are needed to read "Group of Seven (G7)", where initials do not help.
-        let name_hits = gazetteer.find_names(&self.stream);
         let mut definitions: Vec<Definition> = Vec::new();
         // The long forms defined so far for each acronym (looked up at every use).
         let mut longs_by_key: std::collections::HashMap<String, Vec<TextRange>> =
@@ -498,9 +375,12 @@ impl Analysis {
         // Names the draft taught us, wherever they recur.
         if !self.learned.is_empty() {
             let patterns: Vec<&str> = self.learned.iter().map(|l| l.long_key.as_str()).collect();
-            let found = find_few(&self.stream.text, &patterns, |start, end| {
-                self.stream.on_boundaries(start, end)
-            });
+            let found = find_few(
+                &self.stream.text,
+                &patterns,
+                self.stream.word_starts(),
+                |start, end| self.stream.on_boundaries(start, end),
+            );
             for (start, end, pattern) in found {
                 let Some((_, _, raw)) = self.stream.raw_range(start, end) else {
                     continue;
@@ -660,6 +540,230 @@ impl Analysis {
             i = next;
         }
     }
+}
+
+/// What the names analysis reads off one block by itself: a function of the block's text and
+/// kind alone, offsets relative to the block's start. The language server keeps scans by block
+/// content, so an edit scans one block again, not the draft.
+#[derive(Debug)]
+pub struct BlockScan {
+    skipped: bool,
+    /// Heading-like as any block / as the draft's first block (its title).
+    heading_like: [bool; 2],
+    quotations: Vec<TextRange>,
+    stream: Stream,
+    /// Sorted by position; `block` is 0 and `ignore` says only what the block itself shows.
+    uses: Vec<AcronymUse>,
+    names: Vec<NameHit>,
+}
+
+impl BlockScan {
+    pub fn new(text: &str, kind: BlockKind, gazetteer: &Gazetteer) -> Self {
+        let span = TextRange::new(0, text.len());
+        let mut stream = Stream::default();
+        stream.push_block(text, span);
+        let mut quotations = Vec::new();
+        find_quotations(text, span, &mut quotations);
+        let uses = block_acronyms(text, &stream, gazetteer);
+        let names = gazetteer.find_names(&stream);
+        let heading = kind == BlockKind::Heading;
+        Self {
+            skipped: kind == BlockKind::Quote || is_shouted(text),
+            heading_like: [
+                heading || looks_like_heading(text, false),
+                heading || looks_like_heading(text, true),
+            ],
+            quotations,
+            stream,
+            uses,
+            names,
+        }
+    }
+}
+
+/// The [`BlockScan`]s of a draft's blocks, in order, for one names configuration.
+#[derive(Debug)]
+pub struct BlockScans {
+    settings: Arc<NamesSettings>,
+    pub scans: Vec<Arc<BlockScan>>,
+}
+
+impl BlockScans {
+    /// `scan(text, kind)` gives the scan of each block (computed, or kept from before).
+    pub fn new(
+        doc: &Document,
+        settings: &Arc<NamesSettings>,
+        mut scan: impl FnMut(&str, BlockKind) -> Arc<BlockScan>,
+    ) -> Self {
+        let scans = doc
+            .blocks()
+            .iter()
+            .map(|block| scan(doc.block_text(block), block.kind))
+            .collect();
+        Self {
+            settings: Arc::clone(settings),
+            scans,
+        }
+    }
+
+    pub fn is_for(&self, settings: &Arc<NamesSettings>) -> bool {
+        Arc::ptr_eq(&self.settings, settings)
+    }
+}
+
+/// The acronyms of one block (the whole of `text`), sorted by position.
+fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<AcronymUse> {
+    let span = TextRange::new(0, text.len());
+    // Set when the draft is put together.
+    let index = 0;
+    let mut hits: Vec<AcronymHit> = Vec::new();
+    let mut uses: Vec<AcronymUse> = Vec::new();
+    gazetteer.find_acronyms_in_block(text, span, &stream.tokens, &mut hits);
+    for hit in &hits {
+        let written = hit.raw.slice(text);
+        // A configured dotted form ("U.N.") is the same acronym as "UN".
+        let dotted = written.contains('.');
+        uses.push(AcronymUse {
+            raw: hit.raw,
+            possessive: possessive_after(text, hit.raw),
+            key: if dotted {
+                written.replace('.', "")
+            } else {
+                written.replace('’', "'")
+            },
+            style: if dotted {
+                AcronymStyle::Dotted
+            } else {
+                AcronymStyle::Plain
+            },
+            block: index,
+            owner: Some(hit.org),
+            ignore: None,
+            definition: None,
+        });
+    }
+    let mut skip_until = span.start;
+    let mut next_hit = 0;
+    for token in &stream.tokens {
+        let word = token.word;
+        if word.start < skip_until {
+            continue;
+        }
+        // Most words are not acronyms: only capitals after the first letter, a digit
+        // or a dotted initial make one worth looking at.
+        if !may_be_acronym(token) {
+            continue;
+        }
+        if let Some((raw, key)) = dotted_acronym(text, word.start, span.end) {
+            skip_until = raw.end;
+            if let Some(owner) = gazetteer.acronym_owner(&key) {
+                uses.push(AcronymUse {
+                    raw,
+                    possessive: false,
+                    key,
+                    style: AcronymStyle::Dotted,
+                    block: index,
+                    owner: Some(owner),
+                    ignore: None,
+                    definition: None,
+                });
+            }
+            continue;
+        }
+        while next_hit < hits.len() && hits[next_hit].raw.end <= word.start {
+            next_hit += 1;
+        }
+        if hits.get(next_hit).is_some_and(|h| h.raw.overlaps(word)) {
+            continue;
+        }
+        let whole = word.slice(text);
+        let (base_end, possessive) = match ["’s", "'s"]
+            .iter()
+            .find(|s| whole.len() > s.len() + 1 && whole.ends_with(*s))
+        {
+            Some(s) => (word.end - s.len(), true),
+            None => (word.end, false),
+        };
+        let base = TextRange::new(word.start, base_end);
+        let base_text = base.slice(text);
+        if gazetteer.well_known_terms.contains(base_text) || gazetteer.units.contains(base_text) {
+            // "COVID-19", "SARS-CoV-2": known as a whole, not part by part.
+            if is_acronym_like(base_text.split('-').next().unwrap_or("")) {
+                uses.push(AcronymUse {
+                    raw: base,
+                    possessive,
+                    key: base_text.to_string(),
+                    style: AcronymStyle::Plain,
+                    block: index,
+                    owner: None,
+                    ignore: gazetteer.units.contains(base_text).then_some(Ignore::Unit),
+                    definition: None,
+                });
+            }
+            continue;
+        }
+        let mut parts: Vec<TextRange> = Vec::new();
+        let mut offset = base.start;
+        for part in base_text.split(['-', '‐', '‑']) {
+            parts.push(TextRange::new(offset, offset + part.len()));
+            offset += part.len() + part_separator_len(text, offset + part.len(), base.end);
+        }
+        let part_text = |i: usize| parts[i].slice(text);
+        // "INDUS-X", "CAFTA-DR", "AN-IUU": a hyphenated acronym is one acronym.
+        if parts.len() > 1
+            && (0..parts.len())
+                .all(|i| is_single_capital(part_text(i)) || is_acronym_like(part_text(i)))
+            && !(0..parts.len()).any(|i| part_text(i).starts_with(|c: char| c.is_ascii_digit()))
+        {
+            uses.push(AcronymUse {
+                raw: base,
+                possessive,
+                key: base_text.to_string(),
+                style: AcronymStyle::Plain,
+                block: index,
+                owner: gazetteer.acronym_owner(base_text),
+                ignore: None,
+                definition: None,
+            });
+            continue;
+        }
+        for (i, &range) in parts.iter().enumerate() {
+            let part = range.slice(text);
+            let (key, style) = match plural_base(part) {
+                Some(singular) => (singular, AcronymStyle::Plural),
+                None if is_acronym_like(part) => (part, AcronymStyle::Plain),
+                None => continue,
+            };
+            // "MQ-9B", "EC-M-33/DEC.1", "ES-11/1", "FR4978", "USD70": designations,
+            // symbols and codes.
+            let designation = parts[i + 1..]
+                .iter()
+                .any(|next| next.slice(text).starts_with(|c: char| c.is_ascii_digit()))
+                || is_code(part, &gazetteer.units);
+            uses.push(AcronymUse {
+                raw: range,
+                possessive: possessive && range.end == base.end,
+                key: key.to_string(),
+                style,
+                block: index,
+                owner: gazetteer.acronym_owner(key),
+                ignore: designation.then_some(Ignore::Symbol),
+                definition: None,
+            });
+        }
+    }
+    // "WE, the Leaders", "REAFFIRMING our commitment", "FACT SHEET: …", "WASHINGTON –":
+    // capitals that open a block in the manner of a heading, not acronyms.
+    let mut shouted = shouted_runs(text, stream.tokens.iter(), gazetteer);
+    shouted.extend(lead_in(text, span, stream.block_words(0), gazetteer));
+    for run in shouted {
+        for u in uses.iter_mut().filter(|u| run.contains_range(u.raw)) {
+            u.ignore.get_or_insert(Ignore::Skipped);
+        }
+    }
+    uses.sort_by_key(|u| (u.raw.start, u.raw.end));
+    uses.dedup_by_key(|u| u.raw);
+    uses
 }
 
 /// The draft ranges already claimed by mentions, which never overlap one another: whether a

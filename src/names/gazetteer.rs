@@ -5,7 +5,7 @@
 use std::sync::{Arc, LazyLock};
 
 use aho_corasick::automaton::Automaton;
-use aho_corasick::{AhoCorasick, Anchored, MatchKind};
+use aho_corasick::{Anchored, MatchKind};
 use serde::Deserialize;
 
 use super::normalize::{self, Stream, Token};
@@ -567,19 +567,21 @@ impl Matcher {
 /// Up to this many patterns, [`find_few`] searches each with `memmem`.
 const MEMMEM_PATTERNS: usize = 16;
 
-/// The same result as [`Matcher::find`] for the handful of patterns a draft defines: each is
-/// searched with `memmem` (cheaper than building an automaton per draft), every acceptable
-/// occurrence is kept, and the leftmost-longest ones that do not overlap win.
+/// [`Matcher::find`] for the names a draft defines (`starts` as there). A handful of patterns
+/// are each searched with `memmem` (cheaper than building an automaton per draft): every
+/// acceptable occurrence is kept, and the leftmost-longest ones that do not overlap win.
 pub fn find_few(
     haystack: &str,
     patterns: &[&str],
+    starts: impl Iterator<Item = usize>,
     accept: impl Fn(usize, usize) -> bool,
 ) -> Vec<(usize, usize, usize)> {
-    let mut found = if patterns.len() > MEMMEM_PATTERNS {
-        occurrences_by_automaton(haystack, patterns, &accept)
-    } else {
-        occurrences_by_memmem(haystack, patterns, &accept)
-    };
+    if patterns.len() > MEMMEM_PATTERNS {
+        // A long draft can teach hundreds of names: one pass per name would make the search
+        // quadratic, and an unanchored automaton walks every byte of the draft.
+        return Matcher::new(patterns.iter().copied()).find(haystack, starts, accept);
+    }
+    let mut found = occurrences_by_memmem(haystack, patterns, &accept);
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     let mut cursor = 0;
     found.retain(|&(start, end, _)| {
@@ -614,36 +616,6 @@ fn occurrences_by_memmem(
     found
 }
 
-/// [`occurrences_by_memmem`] in one pass of an automaton: a long draft can teach hundreds of
-/// names, and one pass per name would make the search quadratic.
-fn occurrences_by_automaton(
-    haystack: &str,
-    patterns: &[&str],
-    accept: &impl Fn(usize, usize) -> bool,
-) -> Vec<(usize, usize, usize)> {
-    let nonempty: Vec<usize> = (0..patterns.len())
-        .filter(|&i| !patterns[i].is_empty())
-        .collect();
-    let automaton = AhoCorasick::builder()
-        .match_kind(MatchKind::Standard)
-        .build(nonempty.iter().map(|&i| patterns[i]))
-        .expect("learned names build an automaton");
-    let mut found = Vec::new();
-    // Per pattern, where its next occurrence may start (as memmem skips past each one).
-    let mut next_free = vec![0usize; nonempty.len()];
-    for m in automaton.find_overlapping_iter(haystack) {
-        let slot = m.pattern().as_usize();
-        if m.start() < next_free[slot] {
-            continue;
-        }
-        next_free[slot] = m.end();
-        if accept(m.start(), m.end()) {
-            found.push((m.start(), m.end(), nonempty[slot]));
-        }
-    }
-    found
-}
-
 fn on_word_boundaries(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let after = text[end..].chars().next();
@@ -668,15 +640,12 @@ mod tests {
         patterns.push(String::new());
         let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
         let accept = |start: usize, _end: usize| start != 2;
-        let mut by_memmem = super::occurrences_by_memmem(haystack, &patterns, &accept);
-        let mut by_automaton = super::occurrences_by_automaton(haystack, &patterns, &accept);
-        by_memmem.sort_unstable();
-        by_automaton.sort_unstable();
-        assert!(by_memmem.len() > 5);
-        assert_eq!(by_automaton, by_memmem);
+        let starts = || 0..haystack.len();
+        let by_automaton = super::find_few(haystack, &patterns, starts(), accept);
+        assert!(by_automaton.len() > 5, "{by_automaton:?}");
         assert_eq!(
-            super::find_few(haystack, &patterns, accept),
-            super::find_few(haystack, &patterns[30..], accept)
+            by_automaton,
+            super::find_few(haystack, &patterns[30..], starts(), accept)
                 .into_iter()
                 .map(|(s, e, i)| (s, e, i + 30))
                 .collect::<Vec<_>>()

@@ -9,10 +9,12 @@ pub mod normalize;
 use std::sync::Arc;
 
 pub use analysis::{
-    AcronymStyle, AcronymUse, Analysis, Definition, DefinitionShape, Entity, Ignore, Mention,
+    AcronymStyle, AcronymUse, Analysis, BlockScan, BlockScans, Definition, DefinitionShape, Entity,
+    Ignore, Mention,
 };
 pub use config::{NamesSettings, Prefer};
 
+use crate::document::{BlockKind, Document};
 use crate::rules::Context;
 
 /// Maps and sets keyed by short strings and looked up per word: foldhash (fixed seed) costs a
@@ -25,6 +27,28 @@ pub fn analysis(ctx: &Context<'_>) -> Arc<Analysis> {
     let settings = ctx.settings.names();
     ctx.doc.memo(
         |analysis: &Analysis| analysis.is_for(settings),
-        || Analysis::new(ctx.doc, Arc::clone(settings)),
+        || {
+            // The language server's lint cache provides the scans of blocks it saw before;
+            // otherwise they are made here and dropped with the draft's other scratch.
+            match ctx.doc.memoized::<BlockScans>() {
+                Some(scans) if scans.is_for(settings) => {
+                    Analysis::from_scans(ctx.doc, Arc::clone(settings), &scans.scans)
+                }
+                _ => Analysis::new(ctx.doc, Arc::clone(settings)),
+            }
+        },
+    )
+}
+
+/// The scans of a draft's blocks for `settings`: kept with the draft once computed, each from
+/// `scan(text, kind)` (which may reuse one kept by block content).
+pub fn block_scans(
+    doc: &Document,
+    settings: &Arc<NamesSettings>,
+    scan: impl FnMut(&str, BlockKind) -> Arc<BlockScan>,
+) -> Arc<BlockScans> {
+    doc.memo(
+        |scans: &BlockScans| scans.is_for(settings),
+        || BlockScans::new(doc, settings, scan),
     )
 }

@@ -194,6 +194,28 @@ impl Stream {
         self.blocks.push(first..self.tokens.len());
     }
 
+    /// Appends the blocks of `other`, a stream of text that starts `base` bytes into this
+    /// stream's draft (a block scanned by itself).
+    pub fn append(&mut self, other: &Stream, base: usize) {
+        let text_base = self.text.len() as u32;
+        let token_base = self.tokens.len();
+        self.text.push_str(&other.text);
+        let shift = |r: TextRange| TextRange::new(r.start + base, r.end + base);
+        self.tokens.extend(other.tokens.iter().map(|t| Token {
+            raw: shift(t.raw),
+            word: shift(t.word),
+            shape: t.shape,
+            start: t.start + text_base,
+            end: t.end + text_base,
+        }));
+        self.blocks.extend(
+            other
+                .blocks
+                .iter()
+                .map(|b| b.start + token_base..b.end + token_base),
+        );
+    }
+
     /// Appends one word as a token: `raw` (the word without a possessive) normalized.
     fn push_token(&mut self, text: &str, word: TextRange, raw: TextRange) {
         let start = self.text.len() as u32;

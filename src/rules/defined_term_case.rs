@@ -226,8 +226,9 @@ fn find_uses(analysis: &Analysis, text: &str, terms: &[Term]) -> Vec<(usize, Tex
         |i: usize| stream.text.as_bytes().get(stream.tokens[i].end as usize) == Some(&b' ');
     let patterns: Vec<&str> = keys.iter().map(String::as_str).collect();
     let mut uses = Vec::new();
-    for (start, end, index) in find_few(&stream.text, &patterns, |s, e| stream.on_boundaries(s, e))
-    {
+    for (start, end, index) in find_few(&stream.text, &patterns, stream.word_starts(), |s, e| {
+        stream.on_boundaries(s, e)
+    }) {
         let Some((first, _, raw)) = stream.raw_range(start, end) else {
             continue;
         };
