@@ -20,7 +20,8 @@ pub fn lint(doc: &Document, settings: &Settings) -> Vec<Diagnostic> {
 
 /// [`lint`], keeping the findings of block rules by block content in `cache` so that only the
 /// blocks that changed since the last call are checked again (the language server keeps one
-/// cache per open draft). The result is the same as [`lint`]'s.
+/// cache per open draft), and running the names family on a second thread of rayon's pool.
+/// The result is the same as [`lint`]'s.
 pub fn lint_cached(
     doc: &Document,
     settings: &Arc<Settings>,
@@ -40,8 +41,19 @@ pub fn lint_cached(
     {
         cache.provide_names_scans(doc, settings.names());
     }
-    let out = lint_rules(doc, settings, RULES, Some(cache));
+    // The names rules share one analysis of the whole draft, the longest of the families
+    // even from cached block scans: they run beside the others (the language server lints one
+    // draft while the editor waits). The findings are the same as in sequence.
+    let (names_rules, other_rules): (Vec<&'static RuleMeta>, Vec<&'static RuleMeta>) = RULES
+        .iter()
+        .partition(|rule| rule.family == Family::Names);
+    let (mut out, names_found) = rayon::join(
+        || lint_rules(doc, settings, &other_rules, Some(&mut *cache)),
+        || lint_rules(doc, settings, &names_rules, None),
+    );
     cache.end();
+    out.extend(names_found);
+    sort(&mut out);
     out
 }
 
