@@ -44,9 +44,8 @@ pub fn lint_cached(
     // The names rules share one analysis of the whole draft, the longest of the families
     // even from cached block scans: they run beside the others (the language server lints one
     // draft while the editor waits). The findings are the same as in sequence.
-    let (names_rules, other_rules): (Vec<&'static RuleMeta>, Vec<&'static RuleMeta>) = RULES
-        .iter()
-        .partition(|rule| rule.family == Family::Names);
+    let (names_rules, other_rules): (Vec<&'static RuleMeta>, Vec<&'static RuleMeta>) =
+        RULES.iter().partition(|rule| rule.family == Family::Names);
     let (mut out, names_found) = rayon::join(
         || lint_rules(doc, settings, &other_rules, Some(&mut *cache)),
         || lint_rules(doc, settings, &names_rules, None),

@@ -284,8 +284,7 @@ impl Analysis {
         let gazetteer = self.settings.gazetteer();
         let mut definitions: Vec<Definition> = Vec::new();
         // The long forms defined so far for each acronym (looked up at every use).
-        let mut longs_by_key: std::collections::HashMap<String, Vec<TextRange>> =
-            std::collections::HashMap::new();
+        let mut longs_by_key: FastMap<String, Vec<TextRange>> = FastMap::default();
         for use_index in 0..self.acronyms.len() {
             let u = &self.acronyms[use_index];
             if matches!(
@@ -561,6 +560,9 @@ impl BlockScan {
     pub fn new(text: &str, kind: BlockKind, gazetteer: &Gazetteer) -> Self {
         let span = TextRange::new(0, text.len());
         let mut stream = Stream::default();
+        // Sized once: growing them word by word was a tenth of the scan.
+        stream.text.reserve(text.len() + 1);
+        stream.tokens.reserve(text.len() / 5 + 1);
         stream.push_block(text, span);
         let mut quotations = Vec::new();
         find_quotations(text, span, &mut quotations);
