@@ -163,30 +163,28 @@ impl Analysis {
         }
     }
 
-    /// The analysis of a draft, every block scanned afresh.
+    /// The analysis of a draft, every block scanned afresh (each scan dropped once used).
     pub fn new(doc: &Document, settings: Arc<NamesSettings>) -> Self {
-        let scans = BlockScans::new(doc, &settings, |text, kind| {
-            Arc::new(BlockScan::new(text, kind, settings.gazetteer()))
-        });
-        Self::from_scans(doc, settings, &scans.scans)
+        let gazetteer = settings.gazetteer();
+        let scans = doc
+            .blocks()
+            .iter()
+            .map(|block| BlockScan::new(doc.block_text(block), block.kind, gazetteer));
+        Self::from_scans(doc, Arc::clone(&settings), scans)
     }
 
-    /// The analysis of a draft from its blocks' scans (`scans[i]` is the scan of block `i`):
+    /// The analysis of a draft from its blocks' scans (the `i`th is the scan of block `i`):
     /// what the blocks say by themselves put end to end, then what depends on the whole draft
     /// (the context of each acronym, the draft's definitions, the names it teaches).
-    pub fn from_scans(
+    pub fn from_scans<S: AsRef<BlockScan>>(
         doc: &Document,
         settings: Arc<NamesSettings>,
-        scans: &[Arc<BlockScan>],
+        scans: impl IntoIterator<Item = S>,
     ) -> Self {
         let text = doc.text();
         let mut stream = Stream::default();
-        stream
-            .text
-            .reserve(scans.iter().map(|s| s.stream.text.len()).sum());
-        stream
-            .tokens
-            .reserve(scans.iter().map(|s| s.stream.tokens.len()).sum());
+        stream.text.reserve(text.len() + doc.blocks().len());
+        stream.tokens.reserve(text.len() / 6);
         let mut analysis = Analysis {
             settings,
             blocks: Vec::with_capacity(doc.blocks().len()),
@@ -200,6 +198,7 @@ impl Analysis {
         };
         let mut name_hits: Vec<NameHit> = Vec::new();
         for (index, (block, scan)) in doc.blocks().iter().zip(scans).enumerate() {
+            let scan = scan.as_ref();
             let base = block.span.start;
             let shift = |r: TextRange| TextRange::new(r.start + base, r.end + base);
             analysis.blocks.push(BlockFacts {
@@ -580,6 +579,12 @@ impl BlockScan {
             uses,
             names,
         }
+    }
+}
+
+impl AsRef<BlockScan> for BlockScan {
+    fn as_ref(&self) -> &BlockScan {
+        self
     }
 }
 
