@@ -474,10 +474,15 @@ impl Analysis {
         let stream = &self.stream;
         let tokens = &stream.tokens;
         let token_text = |i: usize| &stream.text[tokens[i].start as usize..tokens[i].end as usize];
+        // Reused for every run and window: most runs are one or two words, and allocating for
+        // each was a third of this pass.
+        let mut content: Vec<usize> = Vec::new();
+        let mut window_stems: Vec<&str> = Vec::new();
+        let mut key = String::new();
         let mut i = 0;
         while i < tokens.len() {
             // A run of capitalized words and the function words between them.
-            let mut content: Vec<usize> = Vec::new();
+            content.clear();
             let mut j = i;
             while j < tokens.len() {
                 let word = token_text(j);
@@ -508,11 +513,15 @@ impl Analysis {
                         continue;
                     }
                     let window = &content[start..start + size];
-                    let Some(key) = normalize::loose_key(window.iter().map(|&t| token_text(t)), 1)
-                    else {
+                    if !normalize::loose_key_into(
+                        window.iter().map(|&t| token_text(t)),
+                        1,
+                        &mut window_stems,
+                        &mut key,
+                    ) {
                         continue;
-                    };
-                    let Some(&entity) = targets.get(&key) else {
+                    }
+                    let Some(&entity) = targets.get(key.as_str()) else {
                         continue;
                     };
                     let raw = TextRange::new(

@@ -534,12 +534,32 @@ pub fn stem(normalized_token: &str) -> &str {
 /// The content words of a normalized phrase, stemmed and sorted: equal for names that differ
 /// only in word order, function words or inflection. `None` when fewer than `min_words`.
 pub fn loose_key<'a>(tokens: impl Iterator<Item = &'a str>, min_words: usize) -> Option<String> {
-    let mut stems: Vec<&str> = tokens.filter(|t| !is_function_word(t)).map(stem).collect();
+    let mut key = String::new();
+    loose_key_into(tokens, min_words, &mut Vec::new(), &mut key).then_some(key)
+}
+
+/// [`loose_key`] written into `key` (false, and `key` unspecified, when there is none), with
+/// `stems` as scratch: for callers that try many windows.
+pub fn loose_key_into<'a>(
+    tokens: impl Iterator<Item = &'a str>,
+    min_words: usize,
+    stems: &mut Vec<&'a str>,
+    key: &mut String,
+) -> bool {
+    stems.clear();
+    stems.extend(tokens.filter(|t| !is_function_word(t)).map(stem));
     if stems.len() < min_words {
-        return None;
+        return false;
     }
     stems.sort_unstable();
-    Some(stems.join(" "))
+    key.clear();
+    for (i, stem) in stems.iter().enumerate() {
+        if i > 0 {
+            key.push(' ');
+        }
+        key.push_str(stem);
+    }
+    true
 }
 
 /// The loose key of a normalized phrase (as made by [`normalize_phrase`]).
