@@ -320,7 +320,8 @@ struct CachedBlock {
 #[derive(Default)]
 pub struct LintCache {
     settings: Option<Arc<Settings>>,
-    blocks: HashMap<BlockKey, CachedBlock>,
+    /// Keys are hashes already: a fast hasher (no SipHash) for one lookup per block and rule.
+    blocks: HashMap<BlockKey, CachedBlock, foldhash::fast::FixedState>,
     /// Paragraph fingerprints by the 128-bit xxh3 of the paragraph's text, with the run that
     /// last used them: a keystroke changes one paragraph, so the others' facts are reused.
     facts: HashMap<u128, (Arc<ParagraphFacts>, u64)>,
