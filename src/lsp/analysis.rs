@@ -569,14 +569,15 @@ fn related_information(
 }
 
 /// One finding as an LSP diagnostic value (pull reports, code actions): the same JSON as the
-/// published one.
+/// published one. `text` places spans in the draft itself (its rope, or positions found
+/// beforehand for many findings, see [`own_positions`]).
 pub fn to_lsp(
     d: &Diagnostic,
+    text: Text<'_>,
     linted: &Linted,
     locator: &Locator,
     encoding: Encoding,
 ) -> lsp::Diagnostic {
-    let text = Text::Rope(&linted.rope);
     let related = related_information(d, text, linted, locator, encoding);
     lsp::Diagnostic {
         range: text.range(d.span, encoding),

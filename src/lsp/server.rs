@@ -16,7 +16,7 @@ use super::ServerOptions;
 use super::actions;
 use super::analysis::{self, Current, Publication};
 use super::config::{ClientConfig, CrossDraftScope, SettingsResolver};
-use super::convert::Encoding;
+use super::convert::{Encoding, Text};
 use super::documents::DocumentStore;
 use super::workspace::{self, ScannedDraft};
 use crate::config::CONFIG_FILE_NAMES;
@@ -783,11 +783,13 @@ impl LanguageServer for Backend {
         let diagnostics = match self.ensure_current(&uri).await? {
             Some(current) => {
                 let encoding = self.state.session().encoding;
-                let locator =
-                    analysis::Locator::new(&self.state, &current.linted, current.cross_found());
+                let linted = &current.linted;
+                let locator = analysis::Locator::new(&self.state, linted, current.cross_found());
+                let positions = analysis::own_positions(linted, current.findings(), encoding);
+                let text = Text::Indexed(&positions, &linted.rope);
                 current
                     .findings()
-                    .map(|d| analysis::to_lsp(d, &current.linted, &locator, encoding))
+                    .map(|d| analysis::to_lsp(d, text, linted, &locator, encoding))
                     .collect()
             }
             None => {
