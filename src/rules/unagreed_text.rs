@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
-use crate::rules::{BlockContext, Check, NoOptions};
+use crate::rules::{Check, Context, NoOptions};
 
 declare_rule! {
     /// ## What it does
@@ -40,39 +40,41 @@ declare_rule! {
         enabled: false,
         fix: Always,
         summary: "Square-bracketed (not yet agreed) text is left in the draft",
-        check: Check::Block(check),
+        check: Check::Document(check),
         options: NoOptions,
     }
 }
 
-fn check(ctx: &BlockContext<'_>, out: &mut Vec<Diagnostic>) {
-    let block = ctx.block;
-    // Only the block is read: the brackets of a paragraph are checked within it.
-    let text = &ctx.text[..block.span.end];
-    let slice = block.span.slice(text);
-    if !slice.contains('[') {
-        return;
-    }
-    let mut depth = 0usize;
-    let mut open_at = 0usize;
-    for (i, c) in slice.char_indices() {
-        match c {
-            '[' => {
-                if depth == 0 {
-                    open_at = i;
+fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let doc = ctx.doc;
+    let text = doc.text();
+    for block in doc.blocks() {
+        let slice = block.span.slice(text);
+        if !slice.contains('[') {
+            continue;
+        }
+        let mut depth = 0usize;
+        let mut open_at = 0usize;
+        for (i, c) in slice.char_indices() {
+            match c {
+                '[' => {
+                    if depth == 0 {
+                        open_at = i;
+                    }
+                    depth += 1;
                 }
-                depth += 1;
-            }
-            ']' if depth > 0 => {
-                depth -= 1;
-                if depth == 0 {
-                    let span = TextRange::new(block.span.start + open_at, block.span.start + i + 1);
-                    if is_negotiation_bracket(text, block.span.start, span) {
-                        out.push(diagnostic(text, span));
+                ']' if depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let span =
+                            TextRange::new(block.span.start + open_at, block.span.start + i + 1);
+                        if is_negotiation_bracket(text, block.span.start, span) {
+                            out.push(diagnostic(text, span));
+                        }
                     }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
 }
