@@ -3,8 +3,9 @@
 //! - Time from a one-character `didChange` to the `publishDiagnostics` of that version, with the
 //!   debounce set to 0 (so it is excluded), on drafts of 10 KB, 100 KB, 1 MB and 10 MB built
 //!   from the corpus: median and p99.
-//! - Where that time goes, measured in-process on the same text: rope to string, parsing the
-//!   draft into blocks, running the rules.
+//! - Where that time goes, measured in-process on the same text and edit: rope to string,
+//!   parsing the draft into blocks, running the rules with the lint cache warm (as the server
+//!   does); the server's CPU time per edit beyond their sum is the server's own cost.
 //! - Resident memory of the server with ten 100 KB drafts open.
 //!
 //! Run with `cargo bench --bench lsp` (`SHERPA_BENCH_QUICK=1`: a quarter of the edits; the
@@ -16,10 +17,12 @@ mod common;
 #[path = "../tests/common/lsp_client.rs"]
 mod lsp_client;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lsp_client::{Client, Encoding, capabilities, file_uri, position};
 use serde_json::json;
+use sherpa::lint::{LintCache, lint_cached};
 use sherpa::{Document, DocumentKind, Settings};
 
 fn corpus_text() -> (String, &'static str) {
@@ -168,6 +171,15 @@ struct Measured {
     cpu_per_edit: Option<Duration>,
 }
 
+/// Where the benchmark types: at the first space past the middle of the draft.
+fn edit_offset(text: &str) -> usize {
+    let middle = text.len() / 2;
+    match text[middle..].find(' ') {
+        Some(space) => middle + space,
+        None => floor(text, middle),
+    }
+}
+
 /// Latency of one-character edits in the middle of a draft of `text`.
 async fn edit_latency(text: &str, rounds: usize) -> Measured {
     let dir = tempfile::tempdir().unwrap();
@@ -185,11 +197,7 @@ async fn edit_latency(text: &str, rounds: usize) -> Measured {
     let mut by_rule: Vec<(String, usize)> = by_rule.into_iter().collect();
     by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     // Typing in the middle of a paragraph, then taking it back: the text keeps its size.
-    let middle = text.len() / 2;
-    let at = match text[middle..].find(' ') {
-        Some(space) => middle + space,
-        None => floor(text, middle),
-    };
+    let at = edit_offset(text);
     let place = position(text, at, Encoding::Utf16);
     let pid = client.pid().unwrap();
     let cpu_before = cpu_time(pid);
@@ -228,14 +236,27 @@ async fn edit_latency(text: &str, rounds: usize) -> Measured {
     }
 }
 
-/// The engine's share of an edit, in-process on the same text: the fastest of several runs
-/// (the least disturbed by other work on the machine).
-fn breakdown(text: &str) -> (Duration, Duration, Duration) {
-    let rope = ropey::Rope::from_str(text);
-    let settings = Settings::default();
-    let runs = if text.len() > 4 << 20 { 5 } else { 20 };
+/// The engine's share of an edit, in-process on the same text and the same edit as the server
+/// (a character typed at `at`, then removed), with the lint cache warm as in the server: the
+/// fastest of several runs (the least disturbed by other work on the machine).
+fn breakdown(text: &str, at: usize) -> (Duration, Duration, Duration) {
+    let settings = Arc::new(Settings::default());
+    let mut cache = LintCache::new();
+    let mut edited = text.to_string();
+    lint_cached(
+        &Document::new(text, DocumentKind::Plain),
+        &settings,
+        &mut cache,
+    );
+    let runs = if text.len() > 4 << 20 { 6 } else { 20 };
     let (mut to_string, mut parse, mut rules) = (Duration::MAX, Duration::MAX, Duration::MAX);
-    for _ in 0..runs {
+    for round in 0..runs {
+        if round % 2 == 0 {
+            edited.insert(at, 'x');
+        } else {
+            edited.remove(at);
+        }
+        let rope = ropey::Rope::from_str(&edited);
         let t = Instant::now();
         let owned = rope.to_string();
         to_string = to_string.min(t.elapsed());
@@ -243,7 +264,7 @@ fn breakdown(text: &str) -> (Duration, Duration, Duration) {
         let doc = Document::new(owned, DocumentKind::Plain);
         parse = parse.min(t.elapsed());
         let t = Instant::now();
-        std::hint::black_box(sherpa::lint(&doc, &settings));
+        std::hint::black_box(lint_cached(&doc, &settings, &mut cache));
         rules = rules.min(t.elapsed());
     }
     (to_string, parse, rules)
@@ -310,7 +331,7 @@ async fn main() {
         let mut measured = edit_latency(&text, rounds).await;
         measured.samples.sort();
         let samples = &measured.samples;
-        let (to_string, parse, rules) = breakdown(&text);
+        let (to_string, parse, rules) = breakdown(&text, edit_offset(&text));
         println!(
             "{label:>15} {:>9} {rounds:>6} {:>10} {:>10} {:>10} {:>9} | {:>23} {:>9} {:>9}",
             measured.findings,

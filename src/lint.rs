@@ -119,6 +119,8 @@ fn lint_rules(
     mut cache: Option<&mut LintCache>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // Content hashes of the blocks, computed once for all block rules (only with a cache).
+    let mut hashes: Option<Vec<BlockHash>> = None;
     for (index, &rule) in rules.iter().enumerate() {
         if !settings.is_enabled(rule) {
             continue;
@@ -135,8 +137,24 @@ fn lint_rules(
                     None => continue,
                 }
             }
-            Check::Block(check) => {
-                match check_blocks(doc, settings, rule, index, check, cache.as_deref_mut()) {
+            Check::Block(check) | Check::BlockAndNext(check) => {
+                let reads_next = matches!(rule.check, Check::BlockAndNext(_));
+                let cache = cache.as_deref_mut().map(|cache| {
+                    let hashes: &[BlockHash] = hashes.get_or_insert_with(|| {
+                        doc.blocks()
+                            .iter()
+                            .map(|b| BlockHash::new(doc, b))
+                            .collect()
+                    });
+                    (cache, hashes)
+                });
+                let blocks = BlockRule {
+                    rule,
+                    index,
+                    check,
+                    reads_next,
+                };
+                match check_blocks(doc, settings, &blocks, cache) {
                     Some(found) => found,
                     None => continue,
                 }
@@ -159,22 +177,43 @@ fn run_guarded<T>(rule: &RuleMeta, mut found: T, check: impl FnOnce(&mut T)) -> 
     Some(found)
 }
 
+/// A block rule and how its results are cached.
+struct BlockRule {
+    rule: &'static RuleMeta,
+    /// Position in the rule table (part of the cache key).
+    index: usize,
+    check: fn(&BlockContext<'_>, &mut Vec<Diagnostic>),
+    /// [`Check::BlockAndNext`]: the next block is read too, and is part of the cache key.
+    reads_next: bool,
+}
+
 /// Runs a block rule over every block, reusing cached results of blocks seen before. `None`
 /// when the rule panicked (its findings for the draft are dropped, as for document rules).
 fn check_blocks(
     doc: &Document,
     settings: &Settings,
-    rule: &'static RuleMeta,
-    rule_index: usize,
-    check: fn(&BlockContext<'_>, &mut Vec<Diagnostic>),
-    mut cache: Option<&mut LintCache>,
+    rule: &BlockRule,
+    mut cache: Option<(&mut LintCache, &[BlockHash])>,
 ) -> Option<Vec<Diagnostic>> {
     let mut out = Vec::new();
-    for block in doc.blocks() {
-        let key = cache
-            .as_ref()
-            .map(|_| BlockKey::new(doc, block, rule_index));
-        if let (Some(cache), Some(key)) = (cache.as_deref_mut(), key)
+    let blocks = doc.blocks();
+    for (at, block) in blocks.iter().enumerate() {
+        let next = if rule.reads_next {
+            blocks.get(at + 1).copied()
+        } else {
+            None
+        };
+        let key = cache.as_ref().map(|(_, hashes)| BlockKey {
+            rule: rule.index,
+            block: hashes[at],
+            next: if rule.reads_next {
+                hashes.get(at + 1).copied()
+            } else {
+                None
+            },
+            markdown: doc.kind() == DocumentKind::Markdown,
+        });
+        if let (Some((cache, _)), Some(key)) = (cache.as_mut(), key)
             && cache.reuse(key, block.span.start, &mut out)
         {
             continue;
@@ -182,23 +221,25 @@ fn check_blocks(
         let ctx = BlockContext {
             text: doc.text(),
             block: *block,
+            next,
             kind: doc.kind(),
             settings,
-            rule,
+            rule: rule.rule,
         };
-        let mut found = run_guarded(rule, Vec::new(), |found| check(&ctx, found))?;
+        let check = rule.check;
+        let mut found = run_guarded(rule.rule, Vec::new(), |found| check(&ctx, found))?;
         found.retain(|d| {
             let inside = stays_inside(d, block.span);
             if !inside {
                 tracing::error!(
-                    rule = rule.name,
+                    rule = rule.rule.name,
                     span = %d.span,
                     "block rule reported a span outside its block; finding dropped"
                 );
             }
             inside
         });
-        if let (Some(cache), Some(key)) = (cache.as_deref_mut(), key) {
+        if let (Some((cache, _)), Some(key)) = (cache.as_mut(), key) {
             cache.store(key, block.span.start, &found);
         }
         out.extend(found);
@@ -236,28 +277,34 @@ fn shift(d: &mut Diagnostic, delta: isize) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct BlockKey {
     rule: usize,
-    /// xxh3-128 of the block's source and of the text rules read (they differ in Markdown).
-    source: u128,
-    text: u128,
-    block_kind: u8,
+    block: BlockHash,
+    /// The next block, for rules that read it.
+    next: Option<BlockHash>,
     markdown: bool,
 }
 
-impl BlockKey {
-    fn new(doc: &Document, block: &Block, rule: usize) -> Self {
+/// What identifies a block's content for the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct BlockHash {
+    /// xxh3-128 of the block's source and of the text rules read (they differ in Markdown).
+    source: u128,
+    text: u128,
+    /// Paragraph, heading, list item…: rules may tell them apart.
+    block_kind: u8,
+}
+
+impl BlockHash {
+    fn new(doc: &Document, block: &Block) -> Self {
         let source = xxhash_rust::xxh3::xxh3_128(block.span.slice(doc.source()).as_bytes());
-        let markdown = doc.kind() == DocumentKind::Markdown;
-        let text = if markdown {
+        let text = if doc.kind() == DocumentKind::Markdown {
             xxhash_rust::xxh3::xxh3_128(block.span.slice(doc.text()).as_bytes())
         } else {
             source
         };
         Self {
-            rule,
             source,
             text,
             block_kind: block.kind as u8,
-            markdown,
         }
     }
 }
@@ -273,7 +320,8 @@ struct CachedBlock {
 #[derive(Default)]
 pub struct LintCache {
     settings: Option<Arc<Settings>>,
-    blocks: HashMap<BlockKey, CachedBlock>,
+    /// Keys are hashes already: a fast hasher (no SipHash) for one lookup per block and rule.
+    blocks: HashMap<BlockKey, CachedBlock, foldhash::fast::FixedState>,
     /// Paragraph fingerprints by the 128-bit xxh3 of the paragraph's text, with the run that
     /// last used them: a keystroke changes one paragraph, so the others' facts are reused.
     facts: HashMap<u128, (Arc<ParagraphFacts>, u64)>,

@@ -2,6 +2,8 @@
 //! ("1.", "(a)", "ii)"), and inline runs inside one paragraph ("… (a) x; (b) y; and (c) z").
 //! A run is one counting sequence of one style; a label with value 1 starts a new run.
 
+use std::sync::Arc;
+
 use crate::clauses::labels::{Counter, Frame, Label, Reading, label_at};
 use crate::clauses::lexis;
 use crate::diagnostic::TextRange;
@@ -39,6 +41,11 @@ impl Run {
             value,
         }
     }
+}
+
+/// [`runs`] of a draft, found once and shared by the rules that read them.
+pub fn shared_runs(doc: &Document) -> Arc<Vec<Run>> {
+    doc.memo(|_: &Vec<Run>| true, || runs(doc))
 }
 
 /// Every run of the draft, block runs first, each in text order.

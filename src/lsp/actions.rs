@@ -52,7 +52,7 @@ pub fn code_actions(ctx: &Context<'_>, params: &lsp::CodeActionParams) -> lsp::C
             .chain(ctx.cross)
             .filter(|d| d.span.start <= range.end && range.start <= d.span.end);
         for d in touched {
-            let diagnostic = to_lsp(d, linted, &locator, ctx.encoding);
+            let diagnostic = to_lsp(d, Text::Rope(&linted.rope), linted, &locator, ctx.encoding);
             for (index, fix) in d.fixes.iter().enumerate() {
                 if fix.edits.is_empty() {
                     continue;

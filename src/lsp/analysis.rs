@@ -313,6 +313,7 @@ pub fn publication(state: &State, uri: &Uri) -> Option<Publication> {
     let encoding = state.session().encoding;
     let linted = &current.linted;
     let locator = Locator::new(state, linted, current.cross_found());
+    let positions = own_positions(linted, current.findings(), encoding);
     let notification = Notification {
         jsonrpc: "2.0",
         method: "textDocument/publishDiagnostics",
@@ -321,6 +322,7 @@ pub fn publication(state: &State, uri: &Uri) -> Option<Publication> {
             version: linted.version,
             diagnostics: Findings {
                 current: &current,
+                text: Text::Indexed(&positions, &linted.rope),
                 locator: &locator,
                 encoding,
             },
@@ -356,8 +358,32 @@ struct PublishParams<'a> {
     diagnostics: Findings<'a>,
 }
 
+/// The positions of every span of `findings` in the draft itself (findings, related spans in
+/// it, fix edits), found in one pass over the draft's text.
+pub fn own_positions<'a>(
+    linted: &Linted,
+    findings: impl Iterator<Item = &'a Diagnostic>,
+    encoding: Encoding,
+) -> convert::Positions {
+    let mut offsets = Vec::new();
+    for d in findings {
+        let related = d
+            .related
+            .iter()
+            .filter(|r| r.path.is_none())
+            .map(|r| r.span);
+        let edits = d.fixes.iter().flat_map(|f| &f.edits).map(|e| e.span);
+        for span in std::iter::once(d.span).chain(related).chain(edits) {
+            offsets.extend([span.start, span.end]);
+        }
+    }
+    convert::Positions::new(linted.doc.source(), linted.doc.lines(), offsets, encoding)
+}
+
 struct Findings<'a> {
     current: &'a Current,
+    /// Positions in the draft itself.
+    text: Text<'a>,
     locator: &'a Locator,
     encoding: Encoding,
 }
@@ -368,6 +394,7 @@ impl Serialize for Findings<'_> {
         for d in self.current.findings() {
             seq.serialize_element(&Wire {
                 d,
+                text: self.text,
                 linted: &self.current.linted,
                 locator: self.locator,
                 encoding: self.encoding,
@@ -440,6 +467,8 @@ impl Locator {
 /// related spans as related information (in this draft or another), the fixes in `data`.
 struct Wire<'a> {
     d: &'a Diagnostic,
+    /// Positions in the draft itself.
+    text: Text<'a>,
     linted: &'a Linted,
     locator: &'a Locator,
     encoding: Encoding,
@@ -447,7 +476,7 @@ struct Wire<'a> {
 
 impl Serialize for Wire<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = Text::Rope(&self.linted.rope);
+        let text = self.text;
         let d = self.d;
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("range", &text.range(d.span, self.encoding))?;
@@ -455,7 +484,7 @@ impl Serialize for Wire<'_> {
         map.serialize_entry("code", d.rule)?;
         map.serialize_entry("source", "sherpa")?;
         map.serialize_entry("message", &d.message)?;
-        let related = related_information(d, self.linted, self.locator, self.encoding);
+        let related = related_information(d, text, self.linted, self.locator, self.encoding);
         if !related.is_empty() {
             map.serialize_entry("relatedInformation", &related)?;
         }
@@ -519,6 +548,7 @@ impl Serialize for FixData<'_> {
 
 fn related_information(
     d: &Diagnostic,
+    own: Text<'_>,
     linted: &Linted,
     locator: &Locator,
     encoding: Encoding,
@@ -527,7 +557,7 @@ fn related_information(
         .iter()
         .filter_map(|r| {
             let (uri, text) = match &r.path {
-                None => (linted.uri.clone(), Text::Rope(&linted.rope)),
+                None => (linted.uri.clone(), own),
                 Some(name) => locator.find(name)?,
             };
             Some(lsp::DiagnosticRelatedInformation {
@@ -539,15 +569,16 @@ fn related_information(
 }
 
 /// One finding as an LSP diagnostic value (pull reports, code actions): the same JSON as the
-/// published one.
+/// published one. `text` places spans in the draft itself (its rope, or positions found
+/// beforehand for many findings, see [`own_positions`]).
 pub fn to_lsp(
     d: &Diagnostic,
+    text: Text<'_>,
     linted: &Linted,
     locator: &Locator,
     encoding: Encoding,
 ) -> lsp::Diagnostic {
-    let text = Text::Rope(&linted.rope);
-    let related = related_information(d, linted, locator, encoding);
+    let related = related_information(d, text, linted, locator, encoding);
     lsp::Diagnostic {
         range: text.range(d.span, encoding),
         severity: Some(convert::severity(d.severity)),

@@ -128,6 +128,9 @@ fn parse_rule(name: &str, value: &Value) -> Result<Option<Severity>, String> {
 #[derive(Default)]
 pub struct SettingsResolver {
     by_dir: HashMap<PathBuf, Arc<Settings>>,
+    /// Folders as given → canonical: a lint job looks its folder up without asking the file
+    /// system every time.
+    canonical: HashMap<PathBuf, PathBuf>,
     without_dir: Option<Arc<Settings>>,
     overrides: BTreeMap<String, Option<Severity>>,
     /// Configuration errors already shown, so each is shown once.
@@ -138,6 +141,7 @@ impl SettingsResolver {
     /// Forgets every resolved configuration (a `sherpa.toml` or the editor's settings changed).
     pub fn reset(&mut self, overrides: BTreeMap<String, Option<Severity>>) {
         self.by_dir.clear();
+        self.canonical.clear();
         self.without_dir = None;
         self.overrides = overrides;
         self.reported.clear();
@@ -147,7 +151,12 @@ impl SettingsResolver {
     /// configuration error to show the user the first time it is met. A broken `sherpa.toml`
     /// is reported, and the defaults apply meanwhile.
     pub fn settings_for(&mut self, dir: Option<&Path>) -> (Arc<Settings>, Option<String>) {
-        let dir = dir.map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()));
+        let dir = dir.map(|d| {
+            self.canonical
+                .entry(d.to_path_buf())
+                .or_insert_with(|| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
+                .clone()
+        });
         let cached = match &dir {
             Some(dir) => self.by_dir.get(dir),
             None => self.without_dir.as_ref(),

@@ -6,7 +6,7 @@ use tower_lsp_server::ls_types::{self as lsp, Position, PositionEncodingKind};
 
 use crate::diagnostic::{Severity, TextRange};
 use crate::document::Document;
-use crate::line_index::floor_char_boundary;
+use crate::line_index::{LineIndex, floor_char_boundary};
 
 /// How LSP counts columns.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -124,11 +124,63 @@ pub fn text_range(rope: &Rope, range: lsp::Range, encoding: Encoding) -> TextRan
 }
 
 /// Where positions of findings are computed: the rope of an open draft (logarithmic per
-/// position) or, for a file only scanned from disk, its document's line index.
+/// position), for a file only scanned from disk its document's line index, or positions found
+/// beforehand for a whole publication (with the rope for any offset not among them).
 #[derive(Clone, Copy)]
 pub enum Text<'a> {
     Rope(&'a Rope),
     Document(&'a Document),
+    Indexed(&'a Positions, &'a Rope),
+}
+
+/// The LSP positions of many byte offsets of one text, found in one pass in text order: the
+/// line from the line index (a binary search), the column counted from the previous offset on
+/// the same line or else from the line's start. Hundreds of findings on one long line cost one
+/// reading of that line, not one per finding.
+pub struct Positions {
+    offsets: Vec<usize>,
+    positions: Vec<Position>,
+}
+
+impl Positions {
+    pub fn new(text: &str, lines: &LineIndex, mut offsets: Vec<usize>, encoding: Encoding) -> Self {
+        offsets.sort_unstable();
+        offsets.dedup();
+        let mut positions = Vec::with_capacity(offsets.len());
+        // (byte, line, column) of the previous offset.
+        let mut previous: Option<(usize, usize, usize)> = None;
+        for &offset in &offsets {
+            let byte = floor_char_boundary(text, offset.min(text.len()));
+            let line = lines.line_of(byte);
+            let (from, column) = match previous {
+                Some((at, on, column)) if on == line && at <= byte => (at, column),
+                _ => (lines.line_start(line).min(byte), 0),
+            };
+            let column = column + units(&text.as_bytes()[from..byte], encoding);
+            positions.push(Position::new(saturate(line), saturate(column)));
+            previous = Some((byte, line, column));
+        }
+        Self { offsets, positions }
+    }
+
+    pub fn get(&self, offset: usize) -> Option<Position> {
+        let at = self.offsets.binary_search(&offset).ok()?;
+        Some(self.positions[at])
+    }
+}
+
+/// Columns in `bytes` (whole characters of UTF-8) in an encoding: bytes, UTF-16 code units
+/// (one per character, two for those beyond the BMP, whose UTF-8 lead byte is 0xF0 or more) or
+/// characters (every byte that is not a continuation byte).
+fn units(bytes: &[u8], encoding: Encoding) -> usize {
+    match encoding {
+        Encoding::Utf8 => bytes.len(),
+        Encoding::Utf16 => bytes
+            .iter()
+            .map(|&b| usize::from((b as i8) >= -0x40) + usize::from(b >= 0xF0))
+            .sum(),
+        Encoding::Utf32 => bytes.iter().filter(|&&b| (b as i8) >= -0x40).count(),
+    }
 }
 
 impl Text<'_> {
@@ -146,6 +198,11 @@ impl Text<'_> {
                     Encoding::Utf8 => rope.char_to_byte(char_index) - rope.line_to_byte(line),
                 };
                 (line, column)
+            }
+            Text::Indexed(positions, rope) => {
+                return positions
+                    .get(byte)
+                    .unwrap_or_else(|| Text::Rope(rope).position(byte, encoding));
             }
             Text::Document(doc) => {
                 let source = doc.source();
@@ -223,6 +280,19 @@ mod tests {
                     Text::Rope(&rope).position(byte, encoding),
                     Text::Document(&doc).position(byte, encoding),
                     "byte {byte}"
+                );
+            }
+        }
+        // Positions found beforehand, in one pass, agree with both.
+        let doc = Document::new(TEXT, DocumentKind::Plain);
+        for encoding in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            let offsets: Vec<usize> = (0..=TEXT.len()).rev().collect();
+            let positions = Positions::new(TEXT, doc.lines(), offsets, encoding);
+            for byte in TEXT.char_indices().map(|(i, _)| i).chain([TEXT.len()]) {
+                assert_eq!(
+                    Text::Indexed(&positions, &rope).position(byte, encoding),
+                    Text::Rope(&rope).position(byte, encoding),
+                    "byte {byte}, {encoding:?}"
                 );
             }
         }

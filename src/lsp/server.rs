@@ -16,7 +16,7 @@ use super::ServerOptions;
 use super::actions;
 use super::analysis::{self, Current, Publication};
 use super::config::{ClientConfig, CrossDraftScope, SettingsResolver};
-use super::convert::Encoding;
+use super::convert::{Encoding, Text};
 use super::documents::DocumentStore;
 use super::workspace::{self, ScannedDraft};
 use crate::config::CONFIG_FILE_NAMES;
@@ -131,10 +131,21 @@ impl Backend {
     /// Lints a draft after `delay` unless it changed meanwhile (push mode).
     fn schedule(&self, uri: Uri, revision: u64, delay: Duration) {
         let state = self.state.clone();
+        if delay.is_zero() {
+            // Nothing to wait for: straight to the blocking pool, one task switch fewer per
+            // edit than going through an async task first.
+            tokio::task::spawn_blocking(move || {
+                if lock(&state.docs).revision(&uri) != Some(revision) {
+                    return; // a newer change scheduled its own job
+                }
+                if let Ok(outcome) = analysis_job(&state, &uri) {
+                    deliver(&state, outcome, &uri);
+                }
+            });
+            return;
+        }
         tokio::spawn(async move {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
+            tokio::time::sleep(delay).await;
             if lock(&state.docs).revision(&uri) != Some(revision) {
                 return; // a newer change scheduled its own job
             }
@@ -289,34 +300,35 @@ fn publications(state: &State, changed: &[Uri]) -> Vec<Publication> {
         .collect()
 }
 
-/// Runs [`analysis::analyze`] on the blocking pool (and serializes the diagnostics there). A
+/// Runs [`analysis_job`] on the blocking pool.
+async fn run_analysis(state: Arc<State>, uri: Uri) -> std::result::Result<Outcome, String> {
+    let job = move || analysis_job(&state, &uri);
+    match tokio::task::spawn_blocking(job).await {
+        Ok(outcome) => outcome,
+        Err(e) => Err(format!("the job was cancelled: {e}")),
+    }
+}
+
+/// [`analysis::analyze`] and the diagnostics serialized (blocking: on the blocking pool). A
 /// panic there (a rule failing outside the engine's guard, a bug of ours) is logged and becomes
 /// an error, never a dead server.
-async fn run_analysis(state: Arc<State>, uri: Uri) -> std::result::Result<Outcome, String> {
-    let task_uri = uri.clone();
-    let job = move || {
-        let changed = analysis::analyze(&state, &task_uri);
-        let publications = publications(&state, &changed);
+fn analysis_job(state: &State, uri: &Uri) -> std::result::Result<Outcome, String> {
+    let job = || {
+        let changed = analysis::analyze(state, uri);
+        let publications = publications(state, &changed);
         Outcome {
             changed,
             publications,
         }
     };
-    match tokio::task::spawn_blocking(job).await {
-        Ok(outcome) => Ok(outcome),
-        Err(e) => {
-            let message = if e.is_panic() {
-                panic_message(e.into_panic())
-            } else {
-                "the job was cancelled".to_string()
-            };
-            tracing::error!(
-                uri = uri.as_str(),
-                "linting failed: {message}; no diagnostics for this version"
-            );
-            Err(message)
-        }
-    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).map_err(|payload| {
+        let message = panic_message(payload);
+        tracing::error!(
+            uri = uri.as_str(),
+            "linting failed: {message}; no diagnostics for this version"
+        );
+        message
+    })
 }
 
 pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -771,11 +783,13 @@ impl LanguageServer for Backend {
         let diagnostics = match self.ensure_current(&uri).await? {
             Some(current) => {
                 let encoding = self.state.session().encoding;
-                let locator =
-                    analysis::Locator::new(&self.state, &current.linted, current.cross_found());
+                let linted = &current.linted;
+                let locator = analysis::Locator::new(&self.state, linted, current.cross_found());
+                let positions = analysis::own_positions(linted, current.findings(), encoding);
+                let text = Text::Indexed(&positions, &linted.rope);
                 current
                     .findings()
-                    .map(|d| analysis::to_lsp(d, &current.linted, &locator, encoding))
+                    .map(|d| analysis::to_lsp(d, text, linted, &locator, encoding))
                     .collect()
             }
             None => {

@@ -1,4 +1,4 @@
-use crate::clauses::enumeration::{Run, Scope, runs};
+use crate::clauses::enumeration::{Run, Scope, shared_runs};
 use crate::clauses::labels::{Frame, Reading, render, render_value};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
@@ -47,7 +47,7 @@ declare_rule! {
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
     let text = doc.text();
-    for run in runs(doc) {
+    for run in shared_runs(doc).iter() {
         let mut last = run.items[0].reading.value;
         for (position, item) in run.items.iter().enumerate().skip(1) {
             let value = item.reading.value;
@@ -138,7 +138,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 diagnostic = diagnostic.with_fix(Fix::unsafe_(
                     "Renumber the rest of the sequence",
-                    renumber(&run, position, last + 1),
+                    renumber(run, position, last + 1),
                 ));
             }
             out.push(diagnostic);

@@ -1,4 +1,4 @@
-use crate::clauses::enumeration::{Run, Scope, runs};
+use crate::clauses::enumeration::{Run, Scope, shared_runs};
 use crate::clauses::lexis;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
@@ -100,7 +100,7 @@ struct Enumeration {
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
     let text = doc.text();
-    let runs = runs(doc);
+    let runs = shared_runs(doc);
     let mut labelled_blocks = vec![false; doc.blocks().len()];
     for run in runs.iter().filter(|r| r.scope == Scope::Blocks) {
         for item in &run.items {
@@ -108,7 +108,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     let mut enumerations = Vec::new();
-    for run in &runs {
+    for run in runs.iter() {
         match run.scope {
             Scope::Blocks => enumerations.push(block_enumeration(doc, run, &labelled_blocks)),
             Scope::Inline(block) => enumerations.push(inline_enumeration(doc, run, block)),

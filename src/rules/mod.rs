@@ -89,6 +89,10 @@ pub enum Check {
     /// `ctx.text` only inside `ctx.block.span`, and every span it reports (finding, related,
     /// fix edits) lies inside that span; the engine drops findings that do not.
     Block(fn(&BlockContext<'_>, &mut Vec<Diagnostic>)),
+    /// A [`Check::Block`] rule that may also read the block after its own (`ctx.next`), e.g. for
+    /// a phrase answered in the next sentence, which may open the next paragraph. Results are
+    /// kept by the content of both blocks; spans still lie inside the rule's own block.
+    BlockAndNext(fn(&BlockContext<'_>, &mut Vec<Diagnostic>)),
     /// All drafts of one run together (cross-draft rules); `out[i]` receives findings of `docs[i]`.
     Workspace(fn(&[WorkspaceDoc<'_>], &RuleMeta, &mut [Vec<Diagnostic>])),
 }
@@ -170,6 +174,9 @@ pub struct BlockContext<'a> {
     /// the usual helpers work: `words(ctx.text, ctx.block.span)`.
     pub text: &'a str,
     pub block: Block,
+    /// The block after `block` in the draft, for [`Check::BlockAndNext`] rules (always `None`
+    /// for [`Check::Block`] rules).
+    pub next: Option<Block>,
     pub kind: DocumentKind,
     pub settings: &'a Settings,
     pub rule: &'static RuleMeta,

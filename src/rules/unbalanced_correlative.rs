@@ -4,7 +4,7 @@ use crate::clauses::lexis::{
 };
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
-use crate::rules::{Check, Context, NoOptions};
+use crate::rules::{BlockContext, Check, NoOptions};
 use crate::text::{sentences, words};
 
 declare_rule! {
@@ -43,7 +43,7 @@ declare_rule! {
         enabled: true,
         fix: Sometimes,
         summary: "A correlative pair (neither … nor, both … and, not only … but) is half-built",
-        check: Check::Document(check),
+        check: Check::BlockAndNext(check),
         options: NoOptions,
     }
 }
@@ -51,37 +51,36 @@ declare_rule! {
 /// Words after "either"/"neither" that look ahead to "or"/"and" this far at most.
 const WINDOW: usize = 20;
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let doc = ctx.doc;
-    let text = doc.text();
-    let blocks = doc.blocks();
-    let mut sentence_words: Vec<TextRange> = Vec::new();
+/// One block at a time (a correlative pair lives within a sentence); the block after it is
+/// read only for "on the one hand" in a block's last sentence, whose "other hand" may open the
+/// next paragraph.
+fn check(ctx: &BlockContext<'_>, out: &mut Vec<Diagnostic>) {
+    let text = ctx.text;
+    let block = ctx.block;
     let mut triggers: Vec<usize> = Vec::new();
-    for (index, block) in blocks.iter().enumerate() {
-        find_triggers(text, block.span, &mut triggers);
-        if triggers.is_empty() {
+    find_triggers(text, block.span, &mut triggers);
+    if triggers.is_empty() {
+        return;
+    }
+    let mut sentence_words: Vec<TextRange> = Vec::new();
+    let block_sentences = sentences(text, block.span);
+    for (position, &sentence) in block_sentences.iter().enumerate() {
+        if !triggers
+            .iter()
+            .any(|&t| sentence.start <= t && t < sentence.end)
+        {
             continue;
         }
-        let block_sentences = sentences(text, block.span);
-        for (position, &sentence) in block_sentences.iter().enumerate() {
-            if !triggers
-                .iter()
-                .any(|&t| sentence.start <= t && t < sentence.end)
-            {
-                continue;
-            }
-            sentence_words.clear();
-            sentence_words.extend(words(text, sentence));
-            // The sentence after this one, for "on the one hand … On the other hand".
-            let next = || {
-                block_sentences.get(position + 1).copied().or_else(|| {
-                    blocks
-                        .get(index + 1)
-                        .and_then(|b| sentences(text, b.span).first().copied())
-                })
-            };
-            check_sentence(text, &sentence_words, &next, out);
-        }
+        sentence_words.clear();
+        sentence_words.extend(words(text, sentence));
+        // The sentence after this one, for "on the one hand … On the other hand".
+        let next = || {
+            block_sentences.get(position + 1).copied().or_else(|| {
+                ctx.next
+                    .and_then(|b| sentences(text, b.span).first().copied())
+            })
+        };
+        check_sentence(text, &sentence_words, &next, out);
     }
 }
 
