@@ -2,11 +2,13 @@ use serde::Deserialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 use std::sync::Arc;
 
+use crate::config::Settings;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::document::Document;
+use crate::rules::duplicate_paragraph::FirstCopies;
 use crate::rules::{Check, Context};
-use crate::similarity::{ParagraphFacts, best_earlier_matches};
+use crate::similarity::{IncrementalMatches, Match, ParagraphFacts, best_earlier_matches};
 use crate::text::words;
 
 declare_rule! {
@@ -98,13 +100,6 @@ pub struct NearDuplicate {
     pub similarity: f64,
 }
 
-/// For each block, whether it is a later exact copy (normalized text equal to an earlier
-/// block's): those belong to `duplicate-paragraph`.
-pub fn later_exact_copies(facts: &[Arc<ParagraphFacts>]) -> Vec<bool> {
-    let mut seen = std::collections::HashSet::with_capacity(facts.len());
-    facts.iter().map(|f| !seen.insert(f.text_key())).collect()
-}
-
 /// The pairs found for one draft with one threshold and minimum length, kept on the document:
 /// this rule and `duplicate-sentence` both need them.
 pub struct FoundPairs {
@@ -115,6 +110,14 @@ pub struct FoundPairs {
 
 /// The near-duplicate pairs of a draft: each later block with its most similar earlier block.
 pub fn find(doc: &Document, options: &Options) -> Arc<FoundPairs> {
+    find_with(doc, options, || search(doc, options))
+}
+
+fn find_with(
+    doc: &Document,
+    options: &Options,
+    search: impl FnOnce() -> Vec<NearDuplicate>,
+) -> Arc<FoundPairs> {
     doc.memo(
         |found: &FoundPairs| {
             found.threshold == options.threshold && found.min_words == options.min_words
@@ -122,7 +125,7 @@ pub fn find(doc: &Document, options: &Options) -> Arc<FoundPairs> {
         || FoundPairs {
             threshold: options.threshold,
             min_words: options.min_words,
-            pairs: search(doc, options),
+            pairs: search(),
         },
     )
 }
@@ -134,14 +137,18 @@ impl std::ops::Deref for FoundPairs {
     }
 }
 
-fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
+/// The paragraphs the search compares: long enough, and not exact copies of an earlier one
+/// (those belong to `duplicate-paragraph`), as block indexes.
+fn candidates(doc: &Document, options: &Options) -> Vec<usize> {
     let facts = doc.paragraph_facts();
-    let exact_copy = later_exact_copies(facts);
-    let candidates: Vec<usize> = (0..facts.len())
-        .filter(|&i| !exact_copy[i] && facts[i].words as usize >= options.min_words)
-        .collect();
-    let items: Vec<&ParagraphFacts> = candidates.iter().map(|&i| &*facts[i]).collect();
-    best_earlier_matches(&items, options.threshold, |_, _| true)
+    let copies = FirstCopies::of(doc);
+    (0..facts.len())
+        .filter(|&i| !copies.is_later_copy(i) && facts[i].words as usize >= options.min_words)
+        .collect()
+}
+
+fn pairs(candidates: &[usize], found: Vec<Option<Match>>) -> Vec<NearDuplicate> {
+    found
         .into_iter()
         .enumerate()
         .filter_map(|(later, found)| {
@@ -152,6 +159,30 @@ fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
             })
         })
         .collect()
+}
+
+fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
+    let facts = doc.paragraph_facts();
+    let candidates = candidates(doc, options);
+    let items: Vec<&ParagraphFacts> = candidates.iter().map(|&i| &*facts[i]).collect();
+    pairs(
+        &candidates,
+        best_earlier_matches(&items, options.threshold, |_, _| true),
+    )
+}
+
+/// Gives `doc` its near-duplicate pairs (what [`find`] returns) from `index`, the search kept
+/// from the previous version of the draft: only what the edit changed is searched again (the
+/// language server's lint cache). The pairs are the same as [`find`] computes from scratch.
+pub fn provide(doc: &Document, settings: &Settings, index: &mut IncrementalMatches) {
+    let options = settings.options::<Options>(&RULE);
+    find_with(doc, options, || {
+        let facts = doc.paragraph_facts();
+        let candidates = candidates(doc, options);
+        let items: Vec<Arc<ParagraphFacts>> =
+            candidates.iter().map(|&i| Arc::clone(&facts[i])).collect();
+        pairs(&candidates, index.update(&items, options.threshold))
+    });
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
