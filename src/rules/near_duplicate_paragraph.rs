@@ -228,14 +228,15 @@ pub fn describe_difference(
 ) -> String {
     let old_words: Vec<&str> = words(old_text, old).map(|r| r.slice(old_text)).collect();
     let new_words: Vec<&str> = words(new_text, new).map(|r| r.slice(new_text)).collect();
-    let old_keys: Vec<String> = old_words
-        .iter()
-        .map(|w| crate::text::normalize(w))
-        .collect();
-    let new_keys: Vec<String> = new_words
-        .iter()
-        .map(|w| crate::text::normalize(w))
-        .collect();
+    // Words compared by the hash of their normalized form (one buffer, no string per word);
+    // equal normalized words have equal hashes, and unequal ones collide with odds of 2^-64.
+    let mut normalized = String::new();
+    let mut key = |w: &&str| {
+        crate::text::normalize_into(w, &mut normalized);
+        xxhash_rust::xxh3::xxh3_64(normalized.as_bytes())
+    };
+    let old_keys: Vec<u64> = old_words.iter().map(&mut key).collect();
+    let new_keys: Vec<u64> = new_words.iter().map(&mut key).collect();
     let phrase = |words: &[&str]| -> String {
         let shown: Vec<&str> = if words.len() > MAX_PHRASE_WORDS {
             let tail = &words[words.len() - 2..];
