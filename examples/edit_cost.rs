@@ -49,7 +49,10 @@ fn main() {
     let middle = source[source.len() / 2..]
         .find(' ')
         .map_or(0, |i| i + source.len() / 2);
-    let mut rows: Vec<(String, Vec<String>)> = vec![("all".into(), vec!["all".into()])];
+    let mut rows: Vec<(String, Vec<String>)> = vec![
+        ("all".into(), vec!["all".into()]),
+        ("duplicates".into(), vec!["duplicates".into()]),
+    ];
     for rule in RULES {
         rows.push((rule.name.into(), vec![rule.name.into()]));
     }

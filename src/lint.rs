@@ -14,7 +14,7 @@ use crate::rules::{
     BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc, duplicate_sentence,
     near_duplicate_paragraph,
 };
-use crate::similarity::{IncrementalMatches, ParagraphFacts};
+use crate::similarity::ParagraphFacts;
 
 /// Findings of the document and block rules for one draft, sorted by position.
 pub fn lint(doc: &Document, settings: &Settings) -> Vec<Diagnostic> {
@@ -315,7 +315,7 @@ pub struct LintCache {
     facts: HashMap<u128, (Arc<ParagraphFacts>, u64), ContentHashState>,
     /// The near-duplicate search of the previous version, updated from the paragraphs that
     /// changed.
-    near_duplicates: IncrementalMatches,
+    near_duplicates: near_duplicate_paragraph::KeptSearch,
     /// The names analysis's block scans by block kind and the xxh3-128 of the block's text,
     /// for the names settings they were made with.
     names_settings: Option<Arc<NamesSettings>>,
@@ -408,14 +408,15 @@ impl LintCache {
     /// panic while updating it leaves the search to the rules (which run guarded) and starts
     /// the kept search over.
     fn provide_near_duplicates(&mut self, doc: &Document, settings: &Settings) {
-        let index = &mut self.near_duplicates;
+        let kept = &mut self.near_duplicates;
+        let describe = settings.is_enabled(&near_duplicate_paragraph::RULE);
         if catch_unwind(AssertUnwindSafe(|| {
-            near_duplicate_paragraph::provide(doc, settings, index)
+            near_duplicate_paragraph::provide(doc, settings, kept, describe)
         }))
         .is_err()
         {
             tracing::error!("near-duplicate index update panicked; it is rebuilt");
-            *index = IncrementalMatches::new();
+            *kept = Default::default();
         }
     }
 

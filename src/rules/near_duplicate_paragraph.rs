@@ -1,6 +1,7 @@
 use serde::Deserialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use crate::config::Settings;
 use crate::declare_rule;
@@ -106,6 +107,8 @@ pub struct FoundPairs {
     threshold: f64,
     min_words: usize,
     pairs: Vec<NearDuplicate>,
+    /// The word diff of each pair, when a caller that keeps them provided them.
+    differences: OnceLock<Vec<Arc<str>>>,
 }
 
 /// The near-duplicate pairs of a draft: each later block with its most similar earlier block.
@@ -126,6 +129,7 @@ fn find_with(
             threshold: options.threshold,
             min_words: options.min_words,
             pairs: search(),
+            differences: OnceLock::new(),
         },
     )
 }
@@ -171,32 +175,87 @@ fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
     )
 }
 
-/// Gives `doc` its near-duplicate pairs (what [`find`] returns) from `index`, the search kept
+/// What the language server keeps of this rule's work between versions of a draft: the
+/// near-duplicate search and the word diffs of the pairs it found.
+#[derive(Default)]
+pub struct KeptSearch {
+    matches: IncrementalMatches,
+    /// Word-diff descriptions by pair of paragraph facts (earlier, later), each a function of
+    /// the two texts alone. The entry holds both `Arc`s, so their addresses cannot be reused
+    /// while it exists; `true` while the latest run used it.
+    differences: HashMap<(usize, usize), KeptDifference>,
+}
+
+struct KeptDifference {
+    _facts: (Arc<ParagraphFacts>, Arc<ParagraphFacts>),
+    description: Arc<str>,
+    used: bool,
+}
+
+/// Gives `doc` its near-duplicate pairs (what [`find`] returns) from `kept`, the search kept
 /// from the previous version of the draft: only what the edit changed is searched again (the
 /// language server's lint cache). The pairs are the same as [`find`] computes from scratch.
-pub fn provide(doc: &Document, settings: &Settings, index: &mut IncrementalMatches) {
+/// With `describe`, the word diffs of the messages come along, reused for pairs seen before.
+pub fn provide(doc: &Document, settings: &Settings, kept: &mut KeptSearch, describe: bool) {
     let options = settings.options::<Options>(&RULE);
-    find_with(doc, options, || {
+    let found = find_with(doc, options, || {
         let facts = doc.paragraph_facts();
         let candidates = candidates(doc, options);
         let items: Vec<Arc<ParagraphFacts>> =
             candidates.iter().map(|&i| Arc::clone(&facts[i])).collect();
-        pairs(&candidates, index.update(&items, options.threshold))
+        pairs(&candidates, kept.matches.update(&items, options.threshold))
     });
+    if !describe {
+        return;
+    }
+    let facts = doc.paragraph_facts();
+    let blocks = doc.blocks();
+    let text = doc.text();
+    let differences: Vec<Arc<str>> = found
+        .iter()
+        .map(|pair| {
+            let (earlier, later) = (&facts[pair.earlier], &facts[pair.later]);
+            let key = (Arc::as_ptr(earlier) as usize, Arc::as_ptr(later) as usize);
+            let entry = kept
+                .differences
+                .entry(key)
+                .or_insert_with(|| KeptDifference {
+                    _facts: (Arc::clone(earlier), Arc::clone(later)),
+                    description: describe_difference(
+                        text,
+                        blocks[pair.earlier].span,
+                        text,
+                        blocks[pair.later].span,
+                    )
+                    .into(),
+                    used: false,
+                });
+            entry.used = true;
+            Arc::clone(&entry.description)
+        })
+        .collect();
+    kept.differences
+        .retain(|_, kept| std::mem::take(&mut kept.used));
+    let _ = found.differences.set(differences);
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
     let blocks = doc.blocks();
     let text = doc.text();
-    for &pair in find(doc, ctx.options::<Options>()).iter() {
+    let found = find(doc, ctx.options::<Options>());
+    let kept_differences = found.differences.get();
+    for (index, &pair) in found.iter().enumerate() {
         let block = &blocks[pair.later];
         let other = blocks[pair.earlier].span;
         let line = doc.line_number(other.start);
         let percent = (pair.similarity * 100.0).floor();
+        let difference = match kept_differences {
+            Some(kept) => kept[index].to_string(),
+            None => describe_difference(text, other, text, block.span),
+        };
         let message = format!(
-            "{percent}% similar to the paragraph at line {line}; differs from it: {}",
-            describe_difference(text, other, text, block.span)
+            "{percent}% similar to the paragraph at line {line}; differs from it: {difference}"
         );
         out.push(
             Diagnostic::new(RULE.name, block.span, message)
