@@ -98,18 +98,24 @@ fn main() {
         // The first run fills the cache, as opening the draft does in the server.
         lint_version(&source, None, &settings, &mut cache);
         let mut toggle = false;
+        let mut findings = 0;
         let time = best(&mut || {
             toggle = !toggle;
-            one_edit(&source, toggle.then_some(middle), &settings, &mut cache);
+            findings = one_edit(&source, toggle.then_some(middle), &settings, &mut cache);
         });
-        println!("{label:>28} {time:?} (Document::new + lint_cached)");
+        println!("{label:>28} {time:?} (Document::new + lint_cached), {findings} findings");
     }
 }
 
 /// One measured edit (a separate function so that callgrind can collect only these).
 #[inline(never)]
-fn one_edit(source: &str, insert: Option<usize>, settings: &Arc<Settings>, cache: &mut LintCache) {
-    lint_version(source, insert, settings, cache);
+fn one_edit(
+    source: &str,
+    insert: Option<usize>,
+    settings: &Arc<Settings>,
+    cache: &mut LintCache,
+) -> usize {
+    lint_version(source, insert, settings, cache)
 }
 
 /// The server's work for one version of the draft: `source`, with an "x" inserted at `insert`.
@@ -119,13 +125,13 @@ fn lint_version(
     insert: Option<usize>,
     settings: &Arc<Settings>,
     cache: &mut LintCache,
-) {
+) -> usize {
     let mut text = source.to_string();
     if let Some(at) = insert {
         text.insert(at, 'x');
     }
     let doc = Document::new(text, DocumentKind::Plain);
-    std::hint::black_box(lint_cached(&doc, settings, cache));
+    std::hint::black_box(lint_cached(&doc, settings, cache)).len()
 }
 
 /// Plain lowercase words (ASCII letters only, four or more): replacing one by another changes
