@@ -10,7 +10,10 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, TextRange};
 use crate::document::{Block, BlockKind, Document, DocumentKind};
 use crate::names::{self, BlockScan, NamesSettings};
-use crate::rules::{BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc};
+use crate::rules::{
+    BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc, duplicate_sentence,
+    near_duplicate_paragraph,
+};
 use crate::similarity::ParagraphFacts;
 
 /// Findings of the document and block rules for one draft, sorted by position.
@@ -34,6 +37,12 @@ pub fn lint_cached(
         .any(|rule| rule.family == Family::Duplicates && settings.is_enabled(rule))
     {
         cache.provide_paragraph_facts(doc);
+    }
+    if [&near_duplicate_paragraph::RULE, &duplicate_sentence::RULE]
+        .into_iter()
+        .any(|rule| settings.is_enabled(rule))
+    {
+        cache.provide_near_duplicates(doc, settings);
     }
     if RULES
         .iter()
@@ -309,6 +318,33 @@ impl BlockHash {
     }
 }
 
+/// The facts map's keys are xxh3-128 hashes already: their low bits are the table hash.
+#[derive(Clone, Copy, Default)]
+struct ContentHashState;
+
+impl std::hash::BuildHasher for ContentHashState {
+    type Hasher = ContentHasher;
+    fn build_hasher(&self) -> ContentHasher {
+        ContentHasher(0)
+    }
+}
+
+#[derive(Default)]
+struct ContentHasher(u64);
+
+impl std::hash::Hasher for ContentHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u128` is expected; anything else is still hashed, if slowly.
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+}
+
 struct CachedBlock {
     /// Findings with spans relative to the block start.
     found: Vec<Diagnostic>,
@@ -324,7 +360,10 @@ pub struct LintCache {
     blocks: HashMap<BlockKey, CachedBlock, foldhash::fast::FixedState>,
     /// Paragraph fingerprints by the 128-bit xxh3 of the paragraph's text, with the run that
     /// last used them: a keystroke changes one paragraph, so the others' facts are reused.
-    facts: HashMap<u128, (Arc<ParagraphFacts>, u64)>,
+    facts: HashMap<u128, (Arc<ParagraphFacts>, u64), ContentHashState>,
+    /// The near-duplicate search of the previous version, updated from the paragraphs that
+    /// changed.
+    near_duplicates: near_duplicate_paragraph::KeptSearch,
     /// The names analysis's block scans by block kind and the xxh3-128 of the block's text,
     /// for the names settings they were made with.
     names_settings: Option<Arc<NamesSettings>>,
@@ -411,6 +450,22 @@ impl LintCache {
             entry.1 = run;
             Arc::clone(&entry.0)
         });
+    }
+
+    /// Gives `doc` its near-duplicate pairs from the search kept since the previous run. A
+    /// panic while updating it leaves the search to the rules (which run guarded) and starts
+    /// the kept search over.
+    fn provide_near_duplicates(&mut self, doc: &Document, settings: &Settings) {
+        let kept = &mut self.near_duplicates;
+        let describe = settings.is_enabled(&near_duplicate_paragraph::RULE);
+        if catch_unwind(AssertUnwindSafe(|| {
+            near_duplicate_paragraph::provide(doc, settings, kept, describe)
+        }))
+        .is_err()
+        {
+            tracing::error!("near-duplicate index update panicked; it is rebuilt");
+            *kept = Default::default();
+        }
     }
 
     /// Paragraph fingerprints currently kept.
@@ -692,6 +747,141 @@ mod tests {
                 }
             }
             assert!(cache.names_scans_len() > 0);
+        }
+    }
+
+    /// One random edit of a draft's paragraphs, as a drafter makes them: `kind` picks what,
+    /// `a` and `b` where.
+    fn edit_paragraphs(paragraphs: &mut Vec<String>, kind: usize, a: usize, b: usize) {
+        let len = paragraphs.len();
+        if len < 2 {
+            paragraphs
+                .push("The Parties will meet again in Geneva next year to review progress.".into());
+            return;
+        }
+        let (a, b) = (a % len, b % len);
+        match kind {
+            // A paragraph pasted again elsewhere (an exact copy).
+            0 => {
+                let copy = paragraphs[a].clone();
+                paragraphs.insert(b, copy);
+            }
+            // A pasted copy with one word changed (a near copy).
+            1 => {
+                let mut words: Vec<&str> = paragraphs[a].split(' ').collect();
+                let at = b % words.len();
+                words[at] = "jointly";
+                let copy = words.join(" ");
+                paragraphs.insert(b, copy);
+            }
+            // A paragraph deleted.
+            2 => {
+                paragraphs.remove(a);
+            }
+            // One word of a paragraph changed, removed or typed into.
+            3 => {
+                let mut words: Vec<String> = paragraphs[a].split(' ').map(str::to_string).collect();
+                let at = b % words.len();
+                match b % 3 {
+                    0 => words[at] = "further".into(),
+                    1 if words.len() > 1 => {
+                        words.remove(at);
+                    }
+                    _ => words[at].push('x'),
+                }
+                paragraphs[a] = words.join(" ");
+            }
+            // A sentence of one paragraph pasted at the end of another.
+            4 => {
+                let sentence = paragraphs[a].split(". ").next().unwrap_or("").to_string();
+                paragraphs[b].push(' ');
+                paragraphs[b].push_str(&sentence);
+                paragraphs[b].push('.');
+            }
+            // Two paragraphs swapped.
+            _ => paragraphs.swap(a, b),
+        }
+    }
+
+    fn assert_cached_equals_lint(
+        paragraphs: &[String],
+        settings: &Arc<Settings>,
+        cache: &mut LintCache,
+    ) {
+        let doc = Document::new(paragraphs.join("\n\n"), DocumentKind::Plain);
+        let cached = lint_cached(&doc, settings, cache);
+        let fresh = lint(
+            &Document::new(paragraphs.join("\n\n"), DocumentKind::Plain),
+            settings,
+        );
+        assert_eq!(cached, fresh);
+    }
+
+    fn duplicates_family() -> Arc<Settings> {
+        let mut settings = Settings::default();
+        settings.select(&["duplicates".to_string()]);
+        Arc::new(settings)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Random paragraph edits on a real resolution: the cached run (kept paragraph facts,
+        /// kept near-duplicate search) always finds exactly what a fresh run finds.
+        #[test]
+        fn cached_lint_equals_lint_under_random_paragraph_edits(
+            edits in proptest::collection::vec((0usize..6, 0usize..1000, 0usize..1000), 1..12),
+            threshold in proptest::sample::select(vec!["0.8", "0.6"]),
+        ) {
+            let mut paragraphs: Vec<String> =
+                include_str!("../tests/fixtures/corpus/A_RES_80_039.txt")
+                    .split("\n\n")
+                    .map(str::to_string)
+                    .collect();
+            let mut settings = Settings::from_toml(
+                &format!("[rules.near-duplicate-paragraph]\nthreshold = {threshold}\n"),
+                None,
+            )
+            .unwrap();
+            settings.select(&["duplicates".to_string()]);
+            let settings = Arc::new(settings);
+            let mut cache = LintCache::new();
+            assert_cached_equals_lint(&paragraphs, &settings, &mut cache);
+            for (kind, a, b) in edits {
+                edit_paragraphs(&mut paragraphs, kind, a, b);
+                assert_cached_equals_lint(&paragraphs, &settings, &mut cache);
+            }
+        }
+    }
+
+    #[test]
+    fn cached_lint_equals_lint_on_a_long_communique_under_edits() {
+        // A long real communiqué with many near copies planted, then edited: the duplicate
+        // rules' findings, cached and fresh, stay the same at every step.
+        let mut paragraphs: Vec<String> =
+            include_str!("../tests/fixtures/corpus/2022-11-16-g20-bali-leaders-declaration.txt")
+                .split("\n\n")
+                .map(str::to_string)
+                .collect();
+        let settings = duplicates_family();
+        let mut cache = LintCache::new();
+        let mut state = 7usize;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for step in 0..40 {
+            let kind = if step < 10 { 1 } else { next() % 6 };
+            edit_paragraphs(&mut paragraphs, kind, next(), next());
+            assert_cached_equals_lint(&paragraphs, &settings, &mut cache);
+        }
+        // With every rule on, too.
+        let all = Arc::new(Settings::default());
+        let mut cache = LintCache::new();
+        for _ in 0..3 {
+            edit_paragraphs(&mut paragraphs, next() % 6, next(), next());
+            assert_cached_equals_lint(&paragraphs, &all, &mut cache);
         }
     }
 

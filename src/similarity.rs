@@ -556,13 +556,33 @@ fn consider(
     later: usize,
     best: &mut [Option<Match>],
 ) -> bool {
-    if let Some(current) = best[later]
+    consider_pair(
+        items[earlier],
+        items[later],
+        earlier,
+        threshold,
+        || accept(earlier, later),
+        &mut best[later],
+    )
+}
+
+/// One candidate pair: `earlier` (at index `earlier_index`) against `later`, whose best match so
+/// far is `best`. Whether the pair counts against the later paragraph's comparison budget.
+fn consider_pair(
+    a: &ParagraphFacts,
+    b: &ParagraphFacts,
+    earlier_index: usize,
+    threshold: f64,
+    accept: impl FnOnce() -> bool,
+    best: &mut Option<Match>,
+) -> bool {
+    let earlier = earlier_index;
+    if let Some(current) = *best
         && (current.other == earlier || (current.similarity == 1.0 && current.other < earlier))
     {
         return false;
     }
-    let (a, b) = (items[earlier], items[later]);
-    if !a.lengths_allow(b, threshold) || !accept(earlier, later) {
+    if !a.lengths_allow(b, threshold) || !accept() {
         return false;
     }
     // Chance candidates (one band agreeing by luck) agree on few other bins: skip the exact
@@ -574,7 +594,7 @@ fn consider(
     if similarity < threshold {
         return true;
     }
-    let better = match best[later] {
+    let better = match *best {
         None => true,
         Some(current) => {
             similarity > current.similarity
@@ -582,12 +602,305 @@ fn consider(
         }
     };
     if better {
-        best[later] = Some(Match {
+        *best = Some(Match {
             other: earlier,
             similarity,
         });
     }
     true
+}
+
+type FixedMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// [`best_earlier_matches`] kept between versions of one draft (the language server re-runs it
+/// at every keystroke): the band buckets live on, and a new version only removes the items that
+/// went, adds the ones that came and re-verifies the items whose candidates changed, so an edit
+/// costs in proportion to what it changed (plus a pointer comparison per item).
+///
+/// Exactly [`best_earlier_matches`] with `accept` always true: an item's best match depends only
+/// on its own facts and, in each band, on the [`BUCKET_WINDOW`] latest earlier items of its
+/// bucket, so only items with an added or removed item among those are searched again.
+/// Items are recognized by `Arc` identity (the lint cache hands out one `Arc` per distinct
+/// paragraph text).
+#[derive(Default)]
+pub struct IncrementalMatches {
+    threshold: f64,
+    bands: usize,
+    rows: usize,
+    /// The items of the latest search, in order, as slot numbers.
+    order: Vec<u32>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    /// Per slot and band (`slot * bands + band`): the previous and next member of its bucket in
+    /// item order.
+    previous: Vec<u32>,
+    next: Vec<u32>,
+    /// Per band: the latest member of each bucket.
+    latest: Vec<FixedMap<u64, u32>>,
+    /// Slots to search again, and the update that last marked each (by slot).
+    dirty: Vec<u32>,
+    marked_in: Vec<u64>,
+    update: u64,
+}
+
+struct Slot {
+    facts: Option<std::sync::Arc<ParagraphFacts>>,
+    /// Index in the latest search's items.
+    position: u32,
+    /// Best earlier match: its slot and similarity.
+    best: Option<(u32, f64)>,
+}
+
+impl IncrementalMatches {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Items currently indexed.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Forgets everything (the next update indexes every item).
+    pub fn clear(&mut self) {
+        self.order.clear();
+        self.slots.clear();
+        self.free.clear();
+        self.previous.clear();
+        self.next.clear();
+        self.latest.clear();
+        self.dirty.clear();
+        self.marked_in.clear();
+        self.bands = 0;
+    }
+
+    /// `best_earlier_matches(items, threshold, |_, _| true)`, updated from the previous call.
+    pub fn update(
+        &mut self,
+        items: &[std::sync::Arc<ParagraphFacts>],
+        threshold: f64,
+    ) -> Vec<Option<Match>> {
+        if self.bands == 0 || self.threshold != threshold {
+            self.clear();
+            self.threshold = threshold;
+            self.rows = rows_per_band(threshold);
+            self.bands = MINHASH_LEN / self.rows;
+            self.latest = (0..self.bands).map(|_| FixedMap::default()).collect();
+        }
+        self.update += 1;
+        self.dirty.clear();
+
+        let same = |slot: u32, item: &std::sync::Arc<ParagraphFacts>| {
+            self.slots[slot as usize]
+                .facts
+                .as_ref()
+                .is_some_and(|f| std::sync::Arc::ptr_eq(f, item))
+        };
+        let old_len = self.order.len();
+        let prefix = self
+            .order
+            .iter()
+            .zip(items)
+            .take_while(|&(&slot, item)| same(slot, item))
+            .count();
+        let suffix = self.order[prefix..]
+            .iter()
+            .rev()
+            .zip(items[prefix..].iter().rev())
+            .take_while(|&(&slot, item)| same(slot, item))
+            .count();
+
+        if prefix == 0 && suffix == 0 && old_len > 0 {
+            // Nothing kept: starting over is cheaper than unlinking every item.
+            let (threshold, rows, bands) = (self.threshold, self.rows, self.bands);
+            self.clear();
+            self.threshold = threshold;
+            self.rows = rows;
+            self.bands = bands;
+            self.latest = (0..bands).map(|_| FixedMap::default()).collect();
+        }
+        let old_len = self.order.len();
+        let removed: Vec<u32> = self.order[prefix..old_len - suffix].to_vec();
+        for &slot in &removed {
+            self.unlink(slot);
+        }
+        let added: Vec<u32> = items[prefix..items.len() - suffix]
+            .iter()
+            .map(|item| self.allocate(item))
+            .collect();
+        let tail = self.order.split_off(old_len - suffix);
+        self.order.truncate(prefix);
+        self.order.extend_from_slice(&added);
+        self.order.extend_from_slice(&tail);
+        for (position, &slot) in self.order.iter().enumerate().skip(prefix) {
+            self.slots[slot as usize].position = position as u32;
+        }
+        for &slot in &added {
+            self.link(slot);
+        }
+        for &slot in &removed {
+            self.slots[slot as usize].facts = None;
+            self.free.push(slot);
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        for &slot in &dirty {
+            if self.slots[slot as usize].facts.is_some() {
+                self.slots[slot as usize].best = self.search(slot);
+            }
+        }
+        self.dirty = dirty;
+        self.order
+            .iter()
+            .map(|&slot| {
+                self.slots[slot as usize]
+                    .best
+                    .map(|(other, similarity)| Match {
+                        other: self.slots[other as usize].position as usize,
+                        similarity,
+                    })
+            })
+            .collect()
+    }
+
+    fn allocate(&mut self, item: &std::sync::Arc<ParagraphFacts>) -> u32 {
+        let slot = Slot {
+            facts: Some(std::sync::Arc::clone(item)),
+            position: 0,
+            best: None,
+        };
+        match self.free.pop() {
+            Some(free) => {
+                self.slots[free as usize] = slot;
+                free
+            }
+            None => {
+                self.slots.push(slot);
+                self.marked_in.push(0);
+                self.previous.resize(self.slots.len() * self.bands, NONE);
+                self.next.resize(self.slots.len() * self.bands, NONE);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn mark(&mut self, slot: u32) {
+        if self.marked_in[slot as usize] != self.update {
+            self.marked_in[slot as usize] = self.update;
+            self.dirty.push(slot);
+        }
+    }
+
+    /// Marks the members of a band's bucket whose window can reach back to `from` (the
+    /// [`BUCKET_WINDOW`] next members after it).
+    fn mark_window_after(&mut self, from: u32, band: usize) {
+        let mut member = self.next[from as usize * self.bands + band];
+        for _ in 0..BUCKET_WINDOW {
+            if member == NONE {
+                break;
+            }
+            self.mark(member);
+            member = self.next[member as usize * self.bands + band];
+        }
+    }
+
+    fn band_key(&self, slot: u32, band: usize) -> u64 {
+        self.slots[slot as usize]
+            .facts
+            .as_ref()
+            .expect("indexed slot")
+            .band_key(band, self.rows)
+    }
+
+    /// Takes a (still positioned) slot out of every bucket, marking the members that saw it.
+    fn unlink(&mut self, slot: u32) {
+        for band in 0..self.bands {
+            self.mark_window_after(slot, band);
+            let at = slot as usize * self.bands + band;
+            let (previous, next) = (self.previous[at], self.next[at]);
+            if previous != NONE {
+                self.next[previous as usize * self.bands + band] = next;
+            }
+            if next != NONE {
+                self.previous[next as usize * self.bands + band] = previous;
+            } else {
+                let key = self.band_key(slot, band);
+                if previous == NONE {
+                    self.latest[band].remove(&key);
+                } else {
+                    self.latest[band].insert(key, previous);
+                }
+            }
+            self.previous[at] = NONE;
+            self.next[at] = NONE;
+        }
+    }
+
+    /// Puts a positioned slot into its bucket of every band, in item order, marking it and the
+    /// members that will see it.
+    fn link(&mut self, slot: u32) {
+        self.mark(slot);
+        let position = self.slots[slot as usize].position;
+        for band in 0..self.bands {
+            let key = self.band_key(slot, band);
+            let at = slot as usize * self.bands + band;
+            let latest = self.latest[band].get(&key).copied();
+            // Walk back from the latest member to the last one before `slot`.
+            let (mut previous, mut next) = (latest.unwrap_or(NONE), NONE);
+            while previous != NONE && self.slots[previous as usize].position > position {
+                next = previous;
+                previous = self.previous[previous as usize * self.bands + band];
+            }
+            self.previous[at] = previous;
+            self.next[at] = next;
+            if previous != NONE {
+                self.next[previous as usize * self.bands + band] = slot;
+            }
+            if next != NONE {
+                self.previous[next as usize * self.bands + band] = slot;
+            } else {
+                self.latest[band].insert(key, slot);
+            }
+            self.mark_window_after(slot, band);
+        }
+    }
+
+    /// The best earlier match of one slot, exactly as [`best_earlier_matches`] finds it.
+    fn search(&self, slot: u32) -> Option<(u32, f64)> {
+        let later = self.slots[slot as usize]
+            .facts
+            .as_deref()
+            .expect("indexed slot");
+        let mut best: Option<Match> = None;
+        let mut budget = COMPARISON_BUDGET;
+        for band in 0..self.bands {
+            let mut window = BUCKET_WINDOW;
+            let mut earlier = self.previous[slot as usize * self.bands + band];
+            while earlier != NONE {
+                if window == 0 || budget == 0 {
+                    break;
+                }
+                window -= 1;
+                let other = &self.slots[earlier as usize];
+                let facts = other.facts.as_deref().expect("indexed slot");
+                if consider_pair(
+                    facts,
+                    later,
+                    other.position as usize,
+                    self.threshold,
+                    || true,
+                    &mut best,
+                ) {
+                    budget -= 1;
+                }
+                earlier = self.previous[earlier as usize * self.bands + band];
+            }
+        }
+        best.map(|m| (self.order[m.other], m.similarity))
+    }
 }
 
 #[cfg(test)]
@@ -778,6 +1091,130 @@ mod tests {
         let vetoed = best_earlier_matches(&items, 0.8, |earlier, _| earlier != 0);
         assert_eq!(vetoed[2], None);
         assert_eq!(vetoed[3].map(|m| m.other), Some(2));
+    }
+
+    /// Paragraphs of a real draft, for the incremental search tests.
+    fn corpus_paragraphs() -> Vec<String> {
+        include_str!("../tests/fixtures/corpus/A_RES_80_039.txt")
+            .split("\n\n")
+            .chain(
+                include_str!(
+                    "../tests/fixtures/corpus/2021-06-13-carbis-bay-g7-summit-communique.txt"
+                )
+                .split("\n\n"),
+            )
+            .map(|p| p.trim().to_string())
+            .filter(|p| p.split_whitespace().count() >= 12)
+            .collect()
+    }
+
+    /// A copy of `text` with `changes` words replaced, chosen by `seed`.
+    fn perturbed(text: &str, seed: usize, changes: usize) -> String {
+        let mut words: Vec<&str> = text.split(' ').collect();
+        let replacements = ["also", "notably", "fully", "jointly", "regional", "global"];
+        for k in 0..changes {
+            let at = (seed * 7 + k * 13) % words.len();
+            words[at] = replacements[(seed + k) % replacements.len()];
+        }
+        words.join(" ")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Random edits to a real draft's paragraphs (inserted near copies, deletions, moved
+        /// and replaced paragraphs, changed words): the kept search always equals a search
+        /// from scratch.
+        #[test]
+        fn incremental_matches_equal_a_search_from_scratch(
+            edits in proptest::collection::vec((0usize..6, 0usize..10_000, 0usize..10_000, 1usize..4), 1..24),
+            threshold in proptest::sample::select(vec![0.6, 0.8, 0.9]),
+        ) {
+            let pool = corpus_paragraphs();
+            let mut items: Vec<std::sync::Arc<ParagraphFacts>> = pool[..60]
+                .iter()
+                .map(|t| std::sync::Arc::new(facts(t)))
+                .collect();
+            // Some near copies from the start.
+            for k in 0..6 {
+                let source = &pool[k * 5];
+                items.insert(k * 9 + 3, std::sync::Arc::new(facts(&perturbed(source, k, 1 + k % 3))));
+            }
+            let mut index = IncrementalMatches::new();
+            for (kind, a, b, changes) in edits {
+                let len = items.len().max(1);
+                match kind {
+                    // A near copy of one paragraph inserted somewhere.
+                    0 => {
+                        let text = perturbed(&pool[a % pool.len()], b, changes);
+                        items.insert(b % (items.len() + 1), std::sync::Arc::new(facts(&text)));
+                    }
+                    // A paragraph deleted.
+                    1 if !items.is_empty() => {
+                        items.remove(a % len);
+                    }
+                    // One paragraph's words changed (a new Arc, as the cache makes for new text).
+                    2 if !items.is_empty() => {
+                        let text = perturbed(&pool[(a + b) % pool.len()], a, changes);
+                        items[a % len] = std::sync::Arc::new(facts(&text));
+                    }
+                    // A run of paragraphs moved.
+                    3 if items.len() > 4 => {
+                        let start = a % (items.len() - 2);
+                        let run: Vec<_> = items.drain(start..start + 2).collect();
+                        let at = b % (items.len() + 1);
+                        items.splice(at..at, run);
+                    }
+                    // A fresh paragraph of the draft pasted in.
+                    4 => {
+                        let text = &pool[a % pool.len()];
+                        items.insert(b % (items.len() + 1), std::sync::Arc::new(facts(text)));
+                    }
+                    // Nothing changed.
+                    _ => {}
+                }
+                let kept = index.update(&items, threshold);
+                let refs: Vec<&ParagraphFacts> = items.iter().map(|f| &**f).collect();
+                let scratch = best_earlier_matches(&refs, threshold, |_, _| true);
+                proptest::prop_assert_eq!(kept, scratch);
+                proptest::prop_assert_eq!(index.len(), items.len());
+            }
+            // Another threshold starts over and still agrees.
+            let refs: Vec<&ParagraphFacts> = items.iter().map(|f| &**f).collect();
+            proptest::prop_assert_eq!(
+                index.update(&items, 0.7),
+                best_earlier_matches(&refs, 0.7, |_, _| true)
+            );
+        }
+    }
+
+    #[test]
+    fn incremental_matches_follow_formulaic_buckets_past_the_window() {
+        // Many nearly alike paragraphs fill buckets far beyond the window and the budget: the
+        // kept search must still agree when one in the middle changes or goes.
+        let base = BASE;
+        let mut items: Vec<std::sync::Arc<ParagraphFacts>> = (0..120)
+            .map(|k| std::sync::Arc::new(facts(&perturbed(base, k, 1 + k % 2))))
+            .collect();
+        let mut index = IncrementalMatches::new();
+        let check = |index: &mut IncrementalMatches, items: &[std::sync::Arc<ParagraphFacts>]| {
+            let refs: Vec<&ParagraphFacts> = items.iter().map(|f| &**f).collect();
+            assert_eq!(
+                index.update(items, 0.8),
+                best_earlier_matches(&refs, 0.8, |_, _| true)
+            );
+        };
+        check(&mut index, &items);
+        items.remove(40);
+        check(&mut index, &items);
+        items[70] = std::sync::Arc::new(facts(&perturbed(base, 999, 3)));
+        check(&mut index, &items);
+        items.insert(10, std::sync::Arc::new(facts(base)));
+        check(&mut index, &items);
+        items.truncate(30);
+        check(&mut index, &items);
+        items.clear();
+        check(&mut index, &items);
+        assert!(index.is_empty());
     }
 
     #[test]

@@ -114,6 +114,16 @@ impl Iterator for Words<'_> {
             i += len;
         };
         loop {
+            // Eight bytes at a time through the ASCII letters and digits of the word.
+            while let Some(chunk) = bytes.get(i..i + 8) {
+                let chunk = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+                let not_word = not_ascii_alphanumeric(chunk);
+                if not_word != 0 {
+                    i += (not_word.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
             while i < bytes.len() && BYTE_CLASS[bytes[i] as usize] == WORD {
                 i += 1;
             }
@@ -140,6 +150,20 @@ impl Iterator for Words<'_> {
         self.pos = i;
         Some(TextRange::new(start, i))
     }
+}
+
+/// The high bit of each byte of `x` that is not an ASCII letter or digit (bytes 0x80 and up
+/// included), eight bytes at once.
+#[inline]
+fn not_ascii_alphanumeric(x: u64) -> u64 {
+    // Per byte, `(low seven bits | 0x80) - c` keeps its high bit exactly when the byte is at
+    // least `c`, and never borrows from the next byte (c < 0x80).
+    let set = (x & !HIGH) | HIGH;
+    let at_least = |c: u64| set.wrapping_sub(c * ONES) & HIGH;
+    let digits = at_least(0x30) & !at_least(0x3A);
+    let capitals = at_least(0x41) & !at_least(0x5B);
+    let small = at_least(0x61) & !at_least(0x7B);
+    !((digits | capitals | small) & !(x & HIGH)) & HIGH
 }
 
 /// The (non-ASCII) character at byte `i` and its length.
@@ -298,10 +322,8 @@ pub fn sentences(text: &str, span: TextRange) -> Vec<TextRange> {
     let bytes = text.as_bytes();
     let mut start = span.start;
     let mut i = span.start;
-    let ellipsis = "…".as_bytes();
     let within = &bytes[..span.end];
-    let find_ellipsis =
-        |from: usize| memchr::memmem::find(&within[from..], ellipsis).map(|p| p + from);
+    let find_ellipsis = |from: usize| ELLIPSIS.find(&within[from..]).map(|p| p + from);
     let mut next_ellipsis = find_ellipsis(i);
     while i < span.end {
         // Jump to the next sentence mark (SIMD searches; most bytes are not marks).
@@ -395,7 +417,28 @@ fn ends_sentence(
     !is_abbreviation(token) && !is_abbreviation(last_part)
 }
 
+/// The searcher for "…", built once: building it costs more than searching a paragraph.
+static ELLIPSIS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("…"));
+
+/// Bytes in the longest abbreviation (and in the longest dotted acronym taken as one).
+const LONGEST_ABBREVIATION: usize = {
+    let mut longest = 6;
+    let mut i = 0;
+    while i < ABBREVIATIONS.len() {
+        if ABBREVIATIONS[i].len() > longest {
+            longest = ABBREVIATIONS[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 fn is_abbreviation(token: &str) -> bool {
+    // Most sentences end on a longer word: no lookup needed.
+    if token.len() > LONGEST_ABBREVIATION {
+        return false;
+    }
     ABBREVIATIONS.binary_search(&token).is_ok()
         // Dotted acronyms such as "U.S.A" or "D.C" written with inner dots.
         || (token.len() <= 6
@@ -472,6 +515,25 @@ mod tests {
             out.push((start, end));
         }
         out
+    }
+
+    #[test]
+    fn eight_byte_word_scan_agrees_with_the_byte_table_for_every_byte() {
+        for b in 0..=255u8 {
+            for lane in 0..8 {
+                let mut chunk = *b"abcXYZ09";
+                chunk[lane] = b;
+                let mask = not_ascii_alphanumeric(u64::from_le_bytes(chunk));
+                for (k, &byte) in chunk.iter().enumerate() {
+                    let flagged = mask >> (8 * k + 7) & 1 == 1;
+                    assert_eq!(
+                        flagged,
+                        BYTE_CLASS[byte as usize] != WORD,
+                        "{b:#x} in lane {lane}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

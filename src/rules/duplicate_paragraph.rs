@@ -1,10 +1,11 @@
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::document::Document;
 use crate::rules::{Check, Context};
 use crate::similarity::TextKey;
 
@@ -55,26 +56,55 @@ impl Default for Options {
     }
 }
 
+/// For each paragraph of a draft, the first paragraph with the same text (see
+/// [`crate::similarity::ParagraphFacts::text_key`]): itself unless it is a later copy. Shared by the duplicate rules,
+/// computed once per draft.
+pub struct FirstCopies(Vec<u32>);
+
+impl FirstCopies {
+    pub fn of(doc: &Document) -> Arc<FirstCopies> {
+        doc.memo(
+            |_: &FirstCopies| true,
+            || {
+                let facts = doc.paragraph_facts();
+                // Keys are already xxh3 hashes: foldhash (fixed seed) only spreads them.
+                let mut first: HashMap<TextKey, u32, foldhash::fast::FixedState> =
+                    HashMap::with_capacity_and_hasher(facts.len(), Default::default());
+                FirstCopies(
+                    facts
+                        .iter()
+                        .enumerate()
+                        .map(|(index, f)| *first.entry(f.text_key()).or_insert(index as u32))
+                        .collect(),
+                )
+            },
+        )
+    }
+
+    /// The first paragraph with the same text as paragraph `index`.
+    pub fn first(&self, index: usize) -> usize {
+        self.0[index] as usize
+    }
+
+    /// Whether paragraph `index` repeats an earlier one exactly.
+    pub fn is_later_copy(&self, index: usize) -> bool {
+        self.first(index) != index
+    }
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let options = ctx.options::<Options>();
     let doc = ctx.doc;
     // The shared per-paragraph facts already hold each block's normalized hash, length and word
     // count (the near-duplicate rules need them too), so no block is read again here.
     let facts = doc.paragraph_facts();
-    // First copy of each normalized text.
-    let mut first_copies: HashMap<TextKey, usize> = HashMap::with_capacity(facts.len());
+    let copies = FirstCopies::of(doc);
     for (index, (block, fact)) in doc.blocks().iter().zip(facts).enumerate() {
-        if (fact.words as usize) < options.min_words {
+        // Copies have the same word count as their first copy: both pass the minimum or neither.
+        if (fact.words as usize) < options.min_words || !copies.is_later_copy(index) {
             continue;
         }
-        let first = match first_copies.entry(fact.text_key()) {
-            Entry::Occupied(first) => *first.get(),
-            Entry::Vacant(slot) => {
-                slot.insert(index);
-                continue;
-            }
-        };
-        let first_span = doc.blocks()[first].span;
+        let first_span = doc.blocks()[copies.first(index)].span;
         let first_line = doc.line_number(first_span.start);
         out.push(
             Diagnostic::new(

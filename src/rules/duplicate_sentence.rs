@@ -69,10 +69,11 @@ fn copied_paragraphs(ctx: &Context<'_>) -> Vec<bool> {
     let min_words = settings
         .options::<duplicate_paragraph::Options>(&duplicate_paragraph::RULE)
         .min_words;
-    let mut copied: Vec<bool> = near_duplicate_paragraph::later_exact_copies(facts)
-        .into_iter()
-        .zip(facts)
-        .map(|(copy, f)| copy && f.words as usize >= min_words)
+    let copies = duplicate_paragraph::FirstCopies::of(doc);
+    let mut copied: Vec<bool> = facts
+        .iter()
+        .enumerate()
+        .map(|(index, f)| copies.is_later_copy(index) && f.words as usize >= min_words)
         .collect();
     let options =
         settings.options::<near_duplicate_paragraph::Options>(&near_duplicate_paragraph::RULE);
@@ -88,9 +89,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let blocks = doc.blocks();
     let facts = doc.paragraph_facts();
     let skipped = copied_paragraphs(ctx);
-    // First occurrence of each sentence: (block, absolute range). Hash collisions are checked
-    // by comparing the normalized text.
-    let mut first: HashMap<u64, Vec<(usize, TextRange)>> = HashMap::new();
+    // First occurrence of each distinct sentence: (block, absolute range), chained by hash
+    // (`first` holds the latest of a hash's chain; the chain is rarely longer than one, since
+    // a hash is shared only by a collision). The keys are xxh3 hashes already: foldhash
+    // (fixed seed) only spreads them.
+    let mut firsts: Vec<(usize, TextRange, u32)> = Vec::new();
+    let mut first: HashMap<u64, u32, foldhash::fast::FixedState> = HashMap::default();
     for (index, block) in blocks.iter().enumerate() {
         if skipped[index] || (facts[index].words as usize) < min_words {
             continue;
@@ -103,20 +107,30 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 block.span.start + sentence.range.start,
                 block.span.start + sentence.range.end,
             );
-            let seen = first.entry(sentence.hash).or_default();
-            // Normalized again only on a hash match, which is rare.
-            let earlier = match seen.as_slice() {
-                [] => None,
-                _ => {
-                    let normalized = crate::text::normalize(range.slice(doc.text()));
-                    seen.iter()
-                        .find(|(_, r)| crate::text::normalize(r.slice(doc.text())) == normalized)
+            let latest = first.get(&sentence.hash).copied();
+            // Normalized again only on a hash match, which is rare. The chain is searched
+            // oldest first, as the occurrences were seen.
+            let earlier = latest.and_then(|latest| {
+                let mut chain = Vec::new();
+                let mut at = latest;
+                while at != NONE {
+                    chain.push(at);
+                    at = firsts[at as usize].2;
                 }
-            };
+                let normalized = crate::text::normalize(range.slice(doc.text()));
+                chain
+                    .into_iter()
+                    .rev()
+                    .map(|at| firsts[at as usize])
+                    .find(|(_, r, _)| crate::text::normalize(r.slice(doc.text())) == normalized)
+            });
             match earlier {
-                None => seen.push((index, range)),
-                Some(&(earlier_block, _)) if earlier_block == index => {}
-                Some(&(_, earlier_range)) => {
+                None => {
+                    firsts.push((index, range, latest.unwrap_or(NONE)));
+                    first.insert(sentence.hash, (firsts.len() - 1) as u32);
+                }
+                Some((earlier_block, _, _)) if earlier_block == index => {}
+                Some((_, earlier_range, _)) => {
                     let line = doc.line_number(earlier_range.start);
                     out.push(
                         Diagnostic::new(
@@ -136,8 +150,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The sentence with the space after it (or, for the last sentence of a paragraph, the space
-/// before it); the whole block when the sentence is all of it.
+/// The end of a chain of first occurrences.
+const NONE: u32 = u32::MAX;
+
 fn sentence_removal(doc: &Document, block: TextRange, sentence: TextRange) -> TextRange {
     if sentence == block {
         let block = doc

@@ -1,12 +1,15 @@
 use serde::Deserialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
+use crate::config::Settings;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::document::Document;
+use crate::rules::duplicate_paragraph::FirstCopies;
 use crate::rules::{Check, Context};
-use crate::similarity::{ParagraphFacts, best_earlier_matches};
+use crate::similarity::{IncrementalMatches, Match, ParagraphFacts, best_earlier_matches};
 use crate::text::words;
 
 declare_rule! {
@@ -98,23 +101,26 @@ pub struct NearDuplicate {
     pub similarity: f64,
 }
 
-/// For each block, whether it is a later exact copy (normalized text equal to an earlier
-/// block's): those belong to `duplicate-paragraph`.
-pub fn later_exact_copies(facts: &[Arc<ParagraphFacts>]) -> Vec<bool> {
-    let mut seen = std::collections::HashSet::with_capacity(facts.len());
-    facts.iter().map(|f| !seen.insert(f.text_key())).collect()
-}
-
 /// The pairs found for one draft with one threshold and minimum length, kept on the document:
 /// this rule and `duplicate-sentence` both need them.
 pub struct FoundPairs {
     threshold: f64,
     min_words: usize,
     pairs: Vec<NearDuplicate>,
+    /// The word diff of each pair, when a caller that keeps them provided them.
+    differences: OnceLock<Vec<Arc<str>>>,
 }
 
 /// The near-duplicate pairs of a draft: each later block with its most similar earlier block.
 pub fn find(doc: &Document, options: &Options) -> Arc<FoundPairs> {
+    find_with(doc, options, || search(doc, options))
+}
+
+fn find_with(
+    doc: &Document,
+    options: &Options,
+    search: impl FnOnce() -> Vec<NearDuplicate>,
+) -> Arc<FoundPairs> {
     doc.memo(
         |found: &FoundPairs| {
             found.threshold == options.threshold && found.min_words == options.min_words
@@ -122,7 +128,8 @@ pub fn find(doc: &Document, options: &Options) -> Arc<FoundPairs> {
         || FoundPairs {
             threshold: options.threshold,
             min_words: options.min_words,
-            pairs: search(doc, options),
+            pairs: search(),
+            differences: OnceLock::new(),
         },
     )
 }
@@ -134,14 +141,18 @@ impl std::ops::Deref for FoundPairs {
     }
 }
 
-fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
+/// The paragraphs the search compares: long enough, and not exact copies of an earlier one
+/// (those belong to `duplicate-paragraph`), as block indexes.
+fn candidates(doc: &Document, options: &Options) -> Vec<usize> {
     let facts = doc.paragraph_facts();
-    let exact_copy = later_exact_copies(facts);
-    let candidates: Vec<usize> = (0..facts.len())
-        .filter(|&i| !exact_copy[i] && facts[i].words as usize >= options.min_words)
-        .collect();
-    let items: Vec<&ParagraphFacts> = candidates.iter().map(|&i| &*facts[i]).collect();
-    best_earlier_matches(&items, options.threshold, |_, _| true)
+    let copies = FirstCopies::of(doc);
+    (0..facts.len())
+        .filter(|&i| !copies.is_later_copy(i) && facts[i].words as usize >= options.min_words)
+        .collect()
+}
+
+fn pairs(candidates: &[usize], found: Vec<Option<Match>>) -> Vec<NearDuplicate> {
+    found
         .into_iter()
         .enumerate()
         .filter_map(|(later, found)| {
@@ -154,18 +165,97 @@ fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
         .collect()
 }
 
+fn search(doc: &Document, options: &Options) -> Vec<NearDuplicate> {
+    let facts = doc.paragraph_facts();
+    let candidates = candidates(doc, options);
+    let items: Vec<&ParagraphFacts> = candidates.iter().map(|&i| &*facts[i]).collect();
+    pairs(
+        &candidates,
+        best_earlier_matches(&items, options.threshold, |_, _| true),
+    )
+}
+
+/// What the language server keeps of this rule's work between versions of a draft: the
+/// near-duplicate search and the word diffs of the pairs it found.
+#[derive(Default)]
+pub struct KeptSearch {
+    matches: IncrementalMatches,
+    /// Word-diff descriptions by pair of paragraph facts (earlier, later), each a function of
+    /// the two texts alone. The entry holds both `Arc`s, so their addresses cannot be reused
+    /// while it exists; `true` while the latest run used it.
+    differences: HashMap<(usize, usize), KeptDifference>,
+}
+
+struct KeptDifference {
+    _facts: (Arc<ParagraphFacts>, Arc<ParagraphFacts>),
+    description: Arc<str>,
+    used: bool,
+}
+
+/// Gives `doc` its near-duplicate pairs (what [`find`] returns) from `kept`, the search kept
+/// from the previous version of the draft: only what the edit changed is searched again (the
+/// language server's lint cache). The pairs are the same as [`find`] computes from scratch.
+/// With `describe`, the word diffs of the messages come along, reused for pairs seen before.
+pub fn provide(doc: &Document, settings: &Settings, kept: &mut KeptSearch, describe: bool) {
+    let options = settings.options::<Options>(&RULE);
+    let found = find_with(doc, options, || {
+        let facts = doc.paragraph_facts();
+        let candidates = candidates(doc, options);
+        let items: Vec<Arc<ParagraphFacts>> =
+            candidates.iter().map(|&i| Arc::clone(&facts[i])).collect();
+        pairs(&candidates, kept.matches.update(&items, options.threshold))
+    });
+    if !describe {
+        return;
+    }
+    let facts = doc.paragraph_facts();
+    let blocks = doc.blocks();
+    let text = doc.text();
+    let differences: Vec<Arc<str>> = found
+        .iter()
+        .map(|pair| {
+            let (earlier, later) = (&facts[pair.earlier], &facts[pair.later]);
+            let key = (Arc::as_ptr(earlier) as usize, Arc::as_ptr(later) as usize);
+            let entry = kept
+                .differences
+                .entry(key)
+                .or_insert_with(|| KeptDifference {
+                    _facts: (Arc::clone(earlier), Arc::clone(later)),
+                    description: describe_difference(
+                        text,
+                        blocks[pair.earlier].span,
+                        text,
+                        blocks[pair.later].span,
+                    )
+                    .into(),
+                    used: false,
+                });
+            entry.used = true;
+            Arc::clone(&entry.description)
+        })
+        .collect();
+    kept.differences
+        .retain(|_, kept| std::mem::take(&mut kept.used));
+    let _ = found.differences.set(differences);
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
     let blocks = doc.blocks();
     let text = doc.text();
-    for &pair in find(doc, ctx.options::<Options>()).iter() {
+    let found = find(doc, ctx.options::<Options>());
+    let kept_differences = found.differences.get();
+    for (index, &pair) in found.iter().enumerate() {
         let block = &blocks[pair.later];
         let other = blocks[pair.earlier].span;
         let line = doc.line_number(other.start);
         let percent = (pair.similarity * 100.0).floor();
+        let difference = match kept_differences {
+            Some(kept) => kept[index].to_string(),
+            None => describe_difference(text, other, text, block.span),
+        };
         let message = format!(
-            "{percent}% similar to the paragraph at line {line}; differs from it: {}",
-            describe_difference(text, other, text, block.span)
+            "{percent}% similar to the paragraph at line {line}; differs from it: {difference}"
         );
         out.push(
             Diagnostic::new(RULE.name, block.span, message)
@@ -197,14 +287,15 @@ pub fn describe_difference(
 ) -> String {
     let old_words: Vec<&str> = words(old_text, old).map(|r| r.slice(old_text)).collect();
     let new_words: Vec<&str> = words(new_text, new).map(|r| r.slice(new_text)).collect();
-    let old_keys: Vec<String> = old_words
-        .iter()
-        .map(|w| crate::text::normalize(w))
-        .collect();
-    let new_keys: Vec<String> = new_words
-        .iter()
-        .map(|w| crate::text::normalize(w))
-        .collect();
+    // Words compared by the hash of their normalized form (one buffer, no string per word);
+    // equal normalized words have equal hashes, and unequal ones collide with odds of 2^-64.
+    let mut normalized = String::new();
+    let mut key = |w: &&str| {
+        crate::text::normalize_into(w, &mut normalized);
+        xxhash_rust::xxh3::xxh3_64(normalized.as_bytes())
+    };
+    let old_keys: Vec<u64> = old_words.iter().map(&mut key).collect();
+    let new_keys: Vec<u64> = new_words.iter().map(&mut key).collect();
     let phrase = |words: &[&str]| -> String {
         let shown: Vec<&str> = if words.len() > MAX_PHRASE_WORDS {
             let tail = &words[words.len() - 2..];
