@@ -34,11 +34,7 @@ fn linted(files: Vec<(String, String)>) -> Report {
         .map(|(path, text)| {
             let doc = Document::new(text, DocumentKind::from_path(path.as_ref()));
             let diagnostics = lint(&doc, &settings);
-            FileResult {
-                path: Arc::from(path),
-                doc,
-                diagnostics,
-            }
+            FileResult::new(Arc::from(path), &doc, diagnostics)
         })
         .collect();
     let count = results.len();
