@@ -11,7 +11,7 @@ use crate::diagnostic::{Diagnostic, TextRange};
 use crate::document::{Block, BlockKind, Document, DocumentKind};
 use crate::names::{self, BlockScan, NamesSettings};
 use crate::rules::cross_draft_duplicate::{
-    self, DraftParagraphs, FoundCopy, OtherCopy, Participant,
+    self, DraftParagraphs, FoundCopy, OtherCopy, Participant, SharedFacts,
 };
 use crate::rules::{BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc};
 use crate::similarity::ParagraphFacts;
@@ -115,10 +115,14 @@ pub fn lint_cross_draft(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
 /// [`cross_draft_findings`]. The results are those of [`lint_workspace`].
 /// `cross-draft-duplicate` is the only [`Check::Workspace`] rule (a test holds this), so these
 /// name it directly.
-pub fn cross_draft_part(doc: &Document, settings: &Settings) -> Option<DraftParagraphs> {
+pub fn cross_draft_part(
+    doc: &Document,
+    settings: &Settings,
+    shared: &SharedFacts,
+) -> Option<DraftParagraphs> {
     settings
         .is_enabled(&cross_draft_duplicate::RULE)
-        .then(|| DraftParagraphs::of(doc, settings).compact())
+        .then(|| DraftParagraphs::of(doc, settings).compact(shared))
 }
 
 /// See [`cross_draft_part`]: the copies among the drafts (empty if the rule panicked).

@@ -14,7 +14,9 @@ use crate::document::{Document, DocumentKind};
 use crate::fix::fix_document;
 use crate::lint::{cross_draft_findings, find_cross_draft_copies};
 use crate::rules::RULES;
-use crate::rules::cross_draft_duplicate::{DraftParagraphs, FoundCopy, OtherCopy, Participant};
+use crate::rules::cross_draft_duplicate::{
+    DraftParagraphs, FoundCopy, OtherCopy, Participant, SharedFacts,
+};
 
 pub mod baseline;
 mod configs;
@@ -332,17 +334,21 @@ fn check(args: CheckArgs) -> u8 {
     });
     // Only the HTML report shows whole drafts; the others need the lines of the findings.
     let whole_drafts = args.format == OutputFormat::Html;
+    let shared = SharedFacts::default();
 
     // Each draft is read, fixed, linted and dropped in one go, on every core: memory holds the
     // drafts being worked on, not the whole run.
     let mut outcomes: Vec<Result<Checked, ReadFailure>> = walked
         .files
         .par_iter()
-        .map(|path| read_input(path, &configs).map(|input| lint_input(input, fix, whole_drafts)))
+        .map(|path| {
+            read_input(path, &configs).map(|input| lint_input(input, fix, whole_drafts, &shared))
+        })
         .collect();
     if reads_stdin {
-        outcomes
-            .push(read_stdin(&args, &configs).map(|input| lint_input(input, fix, whole_drafts)));
+        outcomes.push(
+            read_stdin(&args, &configs).map(|input| lint_input(input, fix, whole_drafts, &shared)),
+        );
     }
     let mut checked = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
@@ -358,7 +364,7 @@ fn check(args: CheckArgs) -> u8 {
     if let Some(fix) = fix {
         had_error |= report_fixes(&checked, fix.diff_only);
     }
-    had_error |= cross_draft_pass(&mut checked);
+    had_error |= cross_draft_pass(&mut checked, shared);
 
     let files_checked = checked.len();
     let files: Vec<FileResult> = checked.into_iter().map(|c| c.result).collect();
@@ -540,7 +546,12 @@ fn read_stdin(args: &CheckArgs, configs: &ConfigResolver) -> Result<Input, ReadF
 
 /// Fixes one draft (writing it atomically, or keeping a diff), lints it, and keeps only what
 /// the report and the cross-draft pass need.
-fn lint_input(input: Input, fix: Option<FixMode>, whole_drafts: bool) -> Checked {
+fn lint_input(
+    input: Input,
+    fix: Option<FixMode>,
+    whole_drafts: bool,
+    shared: &SharedFacts,
+) -> Checked {
     let Input {
         display,
         path,
@@ -585,7 +596,7 @@ fn lint_input(input: Input, fix: Option<FixMode>, whole_drafts: bool) -> Checked
     let hash = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
     let doc = Document::new(text, kind);
     // Before the draft's rules, which fill caches in the paragraph facts that a copy would keep.
-    let cross = crate::lint::cross_draft_part(&doc, &settings);
+    let cross = crate::lint::cross_draft_part(&doc, &settings, shared);
     let diagnostics = crate::lint::lint(&doc, &settings);
     let result = if whole_drafts {
         FileResult::new(display, &doc, diagnostics)
@@ -673,7 +684,7 @@ fn reread(c: &Checked) -> Result<Document, String> {
 /// The cross-draft rules over the paragraph facts kept of every draft; the drafts involved in
 /// a finding (as its place or as the other copy) are read again to word it and keep its lines.
 /// Returns whether an error occurred.
-fn cross_draft_pass(checked: &mut [Checked]) -> bool {
+fn cross_draft_pass(checked: &mut [Checked], shared: SharedFacts) -> bool {
     if checked.len() < 2 || checked.iter().all(|c| c.cross.is_none()) {
         return false;
     }
@@ -708,6 +719,7 @@ fn cross_draft_pass(checked: &mut [Checked]) -> bool {
     let copies = find_cross_draft_copies(&participants);
     drop(participants);
     drop(filled);
+    drop(shared);
     for c in checked.iter_mut() {
         c.cross = None;
     }

@@ -1,6 +1,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
@@ -119,22 +119,56 @@ impl DraftParagraphs {
         Self { paragraphs }
     }
 
-    /// The same paragraphs with facts of their own, without the sentences (which only the
-    /// draft's own rules read), for a batch that keeps them after the draft is dropped. Called
-    /// before the draft's rules run, the copies also leave out the comparison caches those
-    /// rules fill in (sorted shingles, MinHash), which the cross-draft pass recomputes only for
-    /// the paragraphs it compares.
-    pub fn compact(self) -> Self {
+    /// The same paragraphs with facts a batch can keep after the draft is dropped: those of a
+    /// paragraph already met in another draft are shared (see [`SharedFacts`]), the others are
+    /// copies without the sentences (which only the draft's own rules read). Called before the
+    /// draft's rules run, the copies also leave out the comparison caches those rules fill in
+    /// (sorted shingles, MinHash), which the cross-draft pass recomputes only for the
+    /// paragraphs it compares.
+    pub fn compact(self, shared: &SharedFacts) -> Self {
         let paragraphs = self
             .paragraphs
             .into_iter()
-            .map(|(block, facts)| {
-                let mut own = ParagraphFacts::clone(&facts);
-                own.sentences = Box::default();
-                (block, Arc::new(own))
-            })
+            .map(|(block, facts)| (block, shared.intern(&facts)))
             .collect();
         Self { paragraphs }
+    }
+}
+
+/// Paragraph facts kept once for all the drafts of a batch that contain the paragraph: rounds
+/// of a negotiation repeat most paragraphs, so the facts kept grow with the distinct
+/// paragraphs, not with the drafts.
+#[derive(Default)]
+pub struct SharedFacts {
+    by_key: Mutex<HashMap<TextKey, Vec<Arc<ParagraphFacts>>>>,
+}
+
+impl SharedFacts {
+    /// Facts equal to `facts` for the comparison (same text key and the same shingles, hence
+    /// the same similarity to anything), shared when another draft had them first.
+    pub fn intern(&self, facts: &ParagraphFacts) -> Arc<ParagraphFacts> {
+        let mut own = facts.clone();
+        own.sentences = Box::default();
+        let mut by_key = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = by_key.entry(own.text_key()).or_default();
+        // Equal keys mean equal normalized text; the similarity (exactly 1.0 only for the same
+        // shingles) makes sure nothing the comparison reads differs.
+        if let Some(same) = kept.iter().find(|k| k.similarity(&own) == 1.0) {
+            return Arc::clone(same);
+        }
+        let own = Arc::new(own);
+        kept.push(Arc::clone(&own));
+        own
+    }
+
+    /// Distinct facts kept.
+    pub fn len(&self) -> usize {
+        let by_key = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
+        by_key.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
