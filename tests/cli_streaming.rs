@@ -237,7 +237,13 @@ fn text_report_shows_the_copied_paragraph_and_where_the_other_copy_is() {
     let text = String::from_utf8(output.stdout).unwrap();
     let copy = fs::read_to_string(dir.path().join("z-copy.txt")).unwrap();
     // Long lines are shortened in the middle: their start is shown.
-    let start: String = copy.split("\r\n").nth(2).unwrap().chars().take(40).collect();
+    let start: String = copy
+        .split("\r\n")
+        .nth(2)
+        .unwrap()
+        .chars()
+        .take(40)
+        .collect();
     let at = text
         .find(&format!("3 | {start}"))
         .expect("the snippet of the copy is its paragraph, line 3");

@@ -843,6 +843,28 @@ mod tests {
     }
 
     #[test]
+    fn a_draft_changed_on_disk_during_the_run_is_not_read_again_as_if_it_were_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("draft.txt");
+        let text = "The Parties will deepen their cooperation in trade and energy.\n";
+        std::fs::write(&path, text).unwrap();
+        let input = Input {
+            display: path.to_string_lossy().into(),
+            path: Some(path.clone()),
+            kind: DocumentKind::Plain,
+            text: text.to_string(),
+            settings: Arc::new(Settings::default()),
+        };
+        let checked = lint_input(input, None, false, &SharedFacts::default());
+        assert_eq!(reread(&checked).unwrap().source(), text);
+        std::fs::write(&path, "Edited meanwhile.\n").unwrap();
+        let error = reread(&checked).unwrap_err();
+        assert!(error.contains("changed on disk during the run"), "{error}");
+        std::fs::remove_file(&path).unwrap();
+        assert!(reread(&checked).unwrap_err().contains("cannot read again"));
+    }
+
+    #[test]
     fn atomic_write_replaces_content_and_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("draft.txt");
