@@ -95,7 +95,7 @@ fn dense_report() -> Report {
 }
 
 fn bench_report(c: &mut Criterion, name: &str, report: &Report) {
-    let bytes: usize = report.files.iter().map(|f| f.doc.source().len()).sum();
+    let bytes: usize = report.files.iter().map(|f| f.doc.len()).sum();
     eprintln!(
         "{name}: {} files, {:.1} MB, {} findings",
         report.files.len(),
