@@ -17,7 +17,8 @@
 //! The output ends with the lines `docs/performance.md` takes its table from, prefixed `TABLE`.
 //!
 //! Run: `cargo bench --bench check`. `SHERPA_BENCH_QUICK=1`: 20 MB of drafts, fewer runs;
-//! `SHERPA_BENCH_DRAFT_MB=N`: N MB of drafts. Reads `../shared/corpus` or `SHERPA_CORPUS`;
+//! `SHERPA_BENCH_DRAFT_MB=N`: N MB of drafts; `SHERPA_BENCH_BIN=PATH`: bench another build of
+//! `sherpa` (to compare under the same load). Reads `../shared/corpus` or `SHERPA_CORPUS`;
 //! without it, or without `rg`, says so and skips that part.
 
 #[path = "support/mod.rs"]
@@ -38,8 +39,16 @@ const SUBSTITUTES: [&str; 8] = [
     "further", "also", "jointly", "fully", "firmly", "strongly", "again", "duly",
 ];
 
+/// The release `sherpa`, or `SHERPA_BENCH_BIN` (another build to compare with, run under the
+/// same load).
 fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_sherpa")
+    static BINARY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        std::env::var("SHERPA_BENCH_BIN")
+            .ok()
+            .filter(|b| !b.is_empty())
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_sherpa").to_string())
+    })
 }
 
 /// `sherpa check --format json --fail-on never [extra] PATH`.

@@ -34,11 +34,7 @@ fn linted(files: Vec<(String, String)>) -> Report {
         .map(|(path, text)| {
             let doc = Document::new(text, DocumentKind::from_path(path.as_ref()));
             let diagnostics = lint(&doc, &settings);
-            FileResult {
-                path: Arc::from(path),
-                doc,
-                diagnostics,
-            }
+            FileResult::new(Arc::from(path), &doc, diagnostics)
         })
         .collect();
     let count = results.len();
@@ -99,7 +95,7 @@ fn dense_report() -> Report {
 }
 
 fn bench_report(c: &mut Criterion, name: &str, report: &Report) {
-    let bytes: usize = report.files.iter().map(|f| f.doc.source().len()).sum();
+    let bytes: usize = report.files.iter().map(|f| f.doc.len()).sum();
     eprintln!(
         "{name}: {} files, {:.1} MB, {} findings",
         report.files.len(),

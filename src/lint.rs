@@ -10,6 +10,9 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, TextRange};
 use crate::document::{Block, BlockKind, Document, DocumentKind};
 use crate::names::{self, BlockScan, NamesSettings};
+use crate::rules::cross_draft_duplicate::{
+    self, DraftParagraphs, FoundCopy, OtherCopy, Participant, SharedFacts,
+};
 use crate::rules::{
     BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc, duplicate_sentence,
     near_duplicate_paragraph,
@@ -112,6 +115,54 @@ pub fn lint_cross_draft(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
         sort(result);
     }
     results
+}
+
+/// `sherpa check` runs the cross-draft rules without keeping the drafts: while a draft is open
+/// it keeps [`cross_draft_part`] (paragraph facts, no text; taken before the draft's own rules
+/// run, see [`DraftParagraphs::compact`]); [`find_cross_draft_copies`] then
+/// compares those, and only the drafts with copies are read again, for
+/// [`cross_draft_findings`]. The results are those of [`lint_workspace`].
+/// `cross-draft-duplicate` is the only [`Check::Workspace`] rule (a test holds this), so these
+/// name it directly.
+pub fn cross_draft_part(
+    doc: &Document,
+    settings: &Settings,
+    shared: &SharedFacts,
+) -> Option<DraftParagraphs> {
+    settings
+        .is_enabled(&cross_draft_duplicate::RULE)
+        .then(|| DraftParagraphs::of(doc, settings).compact(shared))
+}
+
+/// See [`cross_draft_part`]: the copies among the drafts (empty if the rule panicked).
+pub fn find_cross_draft_copies(drafts: &[Participant<'_>]) -> Vec<FoundCopy> {
+    run_guarded(&cross_draft_duplicate::RULE, Vec::new(), |copies| {
+        *copies = cross_draft_duplicate::find_copies(drafts);
+    })
+    .unwrap_or_default()
+}
+
+/// See [`cross_draft_part`]: the findings of `copies` (all of draft `doc`, each with the other
+/// copy it points at), with severities and suppressions applied, sorted.
+pub fn cross_draft_findings(
+    doc: &Document,
+    settings: &Settings,
+    copies: &[(FoundCopy, &OtherCopy)],
+) -> Vec<Diagnostic> {
+    let rule = &cross_draft_duplicate::RULE;
+    if !settings.is_enabled(rule) {
+        return Vec::new();
+    }
+    let Some(found) = run_guarded(rule, Vec::new(), |found| {
+        found.extend(copies.iter().filter_map(|(copy, other)| {
+            cross_draft_duplicate::copy_finding(doc, settings, copy, other)
+        }));
+    }) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Diagnostic> = finish(found, doc, settings, rule).collect();
+    sort(&mut out);
+    out
 }
 
 /// Whether any registered rule looks across drafts.
@@ -543,6 +594,16 @@ mod tests {
     use crate::diagnostic::{Edit, Fix, Severity};
     use crate::rules::{FixAvailability, duplicate_paragraph};
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_batch_cross_draft_api_covers_every_workspace_rule() {
+        let workspace: Vec<&str> = RULES
+            .iter()
+            .filter(|r| matches!(r.check, Check::Workspace(_)))
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(workspace, [cross_draft_duplicate::RULE.name]);
+    }
 
     const TWICE: &str = "The Parties will deepen their cooperation in trade and energy.\n\nThe Parties will deepen their cooperation in trade and energy.\n";
 

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::output::{Report, portable_path, slice_lossy};
+use super::output::{Report, portable_path};
 
 const FORMAT_VERSION: u32 = 1;
 const EXCERPT_CHARS: usize = 80;
@@ -64,7 +64,7 @@ impl Baseline {
                     rule: d.rule.to_string(),
                     fingerprint: hex,
                     count: 1,
-                    excerpt: excerpt(slice_lossy(file.doc.source(), d.span)),
+                    excerpt: excerpt(file.doc.slice_lossy(d.span)),
                 });
         }
         Baseline {
@@ -127,11 +127,14 @@ impl Baseline {
         let mut keep = keep.into_iter();
         let mut known = 0;
         for file in &mut report.files {
-            file.diagnostics.retain(|_| {
-                let kept = keep.next().expect("one flag per finding");
-                known += usize::from(!kept);
-                kept
-            });
+            let flags: Vec<bool> = keep.by_ref().take(file.diagnostics.len()).collect();
+            let mut flag = flags.iter();
+            file.diagnostics
+                .retain(|_| *flag.next().expect("one flag per finding"));
+            let mut flag = flags.iter();
+            file.fingerprints
+                .retain(|_| *flag.next().expect("one flag per finding"));
+            known += flags.iter().filter(|kept| !**kept).count();
         }
         report.baselined += known;
         Applied {
@@ -164,11 +167,7 @@ mod tests {
         let doc = Document::new(source, DocumentKind::Plain);
         let diagnostics = lint(&doc, &Settings::default());
         Report::new(
-            vec![FileResult {
-                path: "./drafts/a.txt".into(),
-                doc,
-                diagnostics,
-            }],
+            vec![FileResult::new("./drafts/a.txt".into(), &doc, diagnostics)],
             1,
         )
     }

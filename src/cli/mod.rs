@@ -1,5 +1,6 @@
 //! The command line: `sherpa check | rules | explain | lsp`.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,8 +12,11 @@ use crate::config::{self, Settings};
 use crate::diagnostic::{Applicability, Severity};
 use crate::document::{Document, DocumentKind};
 use crate::fix::fix_document;
-use crate::lint::lint_workspace;
-use crate::rules::{RULES, WorkspaceDoc};
+use crate::lint::{cross_draft_findings, find_cross_draft_copies};
+use crate::rules::RULES;
+use crate::rules::cross_draft_duplicate::{
+    DraftParagraphs, FoundCopy, OtherCopy, Participant, SharedFacts,
+};
 
 pub mod baseline;
 mod configs;
@@ -206,20 +210,60 @@ fn explain(name: &str) -> u8 {
     }
 }
 
-/// A file read for linting.
+/// A draft read for linting.
 struct Input {
     display: Arc<str>,
     /// `None` for standard input.
     path: Option<PathBuf>,
-    original: Vec<u8>,
-    doc: Document,
+    kind: DocumentKind,
+    text: String,
     settings: Arc<Settings>,
 }
 
-enum ReadOutcome {
-    Ok(Input),
+/// Why a draft is not linted.
+enum ReadFailure {
     Skipped(String),
     Error(String),
+}
+
+/// Where a draft can be read again.
+enum Origin {
+    File(PathBuf),
+    /// Standard input cannot be read twice: its text is kept.
+    Stdin(Arc<str>),
+}
+
+/// A draft once linted and dropped: its results and what the cross-draft pass needs.
+struct Checked {
+    result: FileResult,
+    origin: Origin,
+    kind: DocumentKind,
+    settings: Arc<Settings>,
+    /// xxh3-128 of the text linted, so that a draft read again is known to be the same.
+    hash: u128,
+    /// Paragraph facts for the cross-draft rules (`None` when they are off for this draft).
+    cross: Option<DraftParagraphs>,
+    fix: FixReport,
+}
+
+/// What `--fix` / `--diff` did to one draft, reported in input order once all are done.
+#[derive(Default)]
+struct FixReport {
+    converged: bool,
+    applied: usize,
+    /// `--diff`: the unified diff.
+    diff: Option<String>,
+    /// `--fix` on standard input: the fixed text.
+    fixed_stdin: Option<String>,
+    /// The fixed text could not be written.
+    write_error: Option<String>,
+}
+
+/// `--fix` (safe or unsafe) or `--diff`.
+#[derive(Clone, Copy)]
+struct FixMode {
+    threshold: Applicability,
+    diff_only: bool,
 }
 
 fn check(args: CheckArgs) -> u8 {
@@ -280,55 +324,50 @@ fn check(args: CheckArgs) -> u8 {
         });
     }
 
-    let mut outcomes: Vec<ReadOutcome> = walked
+    let fix = (args.fix || args.diff).then_some(FixMode {
+        threshold: if args.unsafe_fixes {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
+        diff_only: args.diff,
+    });
+    // Only the HTML report shows whole drafts; the others need the lines of the findings.
+    let whole_drafts = args.format == OutputFormat::Html;
+    let shared = SharedFacts::default();
+
+    // Each draft is read, fixed, linted and dropped in one go, on every core: memory holds the
+    // drafts being worked on, not the whole run.
+    let mut outcomes: Vec<Result<Checked, ReadFailure>> = walked
         .files
         .par_iter()
-        .map(|path| read_input(path, &configs))
+        .map(|path| {
+            read_input(path, &configs).map(|input| lint_input(input, fix, whole_drafts, &shared))
+        })
         .collect();
     if reads_stdin {
-        outcomes.push(read_stdin(&args, &configs));
+        outcomes.push(
+            read_stdin(&args, &configs).map(|input| lint_input(input, fix, whole_drafts, &shared)),
+        );
     }
-    let mut inputs = Vec::new();
+    let mut checked = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         match outcome {
-            ReadOutcome::Ok(input) => inputs.push(input),
-            ReadOutcome::Skipped(note) => eprintln!("sherpa: {note}"),
-            ReadOutcome::Error(message) => {
+            Ok(c) => checked.push(c),
+            Err(ReadFailure::Skipped(note)) => eprintln!("sherpa: {note}"),
+            Err(ReadFailure::Error(message)) => {
                 eprintln!("sherpa: {message}");
                 had_error = true;
             }
         }
     }
-
-    if args.fix || args.diff {
-        let threshold = if args.unsafe_fixes {
-            Applicability::Unsafe
-        } else {
-            Applicability::Safe
-        };
-        had_error |= apply_fixes(&mut inputs, threshold, args.diff);
+    if let Some(fix) = fix {
+        had_error |= report_fixes(&checked, fix.diff_only);
     }
+    had_error |= cross_draft_pass(&mut checked, shared);
 
-    let workspace: Vec<WorkspaceDoc<'_>> = inputs
-        .iter()
-        .map(|i| WorkspaceDoc {
-            path: i.display.clone(),
-            doc: &i.doc,
-            settings: &i.settings,
-        })
-        .collect();
-    let results = lint_workspace(&workspace);
-    drop(workspace);
-    let files_checked = inputs.len();
-    let files: Vec<FileResult> = inputs
-        .into_iter()
-        .zip(results)
-        .map(|(input, diagnostics)| FileResult {
-            path: input.display,
-            doc: input.doc,
-            diagnostics,
-        })
-        .collect();
+    let files_checked = checked.len();
+    let files: Vec<FileResult> = checked.into_iter().map(|c| c.result).collect();
     let mut report = Report::new(files, files_checked);
     report.fail_threshold = args.fail_on.threshold();
 
@@ -445,47 +484,39 @@ fn append_step_summary(path: &Path, report: &Report) -> io::Result<()> {
 /// Files over this size are still linted, but a note says so; nothing is refused for size alone.
 const NUL_SNIFF_BYTES: usize = 8 * 1024 * 1024;
 
-fn decode(display: &str, bytes: Vec<u8>) -> Result<String, ReadOutcome> {
+fn decode(display: &str, bytes: Vec<u8>) -> Result<String, ReadFailure> {
     let sniff = &bytes[..bytes.len().min(NUL_SNIFF_BYTES)];
     if memchr::memchr(0, sniff).is_some() {
-        return Err(ReadOutcome::Skipped(format!(
+        return Err(ReadFailure::Skipped(format!(
             "{display}: skipped, contains NUL bytes (binary file?)"
         )));
     }
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
-        ReadOutcome::Error(format!(
+        ReadFailure::Error(format!(
             "{display}: not valid UTF-8 (first bad byte at offset {offset}); file not linted"
         ))
     })
 }
 
-fn read_input(path: &Path, configs: &ConfigResolver) -> ReadOutcome {
+fn read_input(path: &Path, configs: &ConfigResolver) -> Result<Input, ReadFailure> {
     let display: Arc<str> = path.to_string_lossy().into();
-    let settings = match configs.settings_for(path) {
-        Ok(s) => s,
-        Err(e) => return ReadOutcome::Error(e.to_string()),
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return ReadOutcome::Error(format!("{display}: {}", walk::io_message(&e))),
-    };
-    let original = bytes.clone();
-    let text = match decode(&display, bytes) {
-        Ok(t) => t,
-        Err(outcome) => return outcome,
-    };
-    let doc = Document::new(text, DocumentKind::from_path(path));
-    ReadOutcome::Ok(Input {
+    let settings = configs
+        .settings_for(path)
+        .map_err(|e| ReadFailure::Error(e.to_string()))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| ReadFailure::Error(format!("{display}: {}", walk::io_message(&e))))?;
+    let text = decode(&display, bytes)?;
+    Ok(Input {
         display,
         path: Some(path.to_path_buf()),
-        original,
-        doc,
+        kind: DocumentKind::from_path(path),
+        text,
         settings,
     })
 }
 
-fn read_stdin(args: &CheckArgs, configs: &ConfigResolver) -> ReadOutcome {
+fn read_stdin(args: &CheckArgs, configs: &ConfigResolver) -> Result<Input, ReadFailure> {
     let name = args
         .stdin_filename
         .clone()
@@ -496,80 +527,125 @@ fn read_stdin(args: &CheckArgs, configs: &ConfigResolver) -> ReadOutcome {
     } else {
         PathBuf::from("./-")
     };
-    let settings = match configs.settings_for(&config_anchor) {
-        Ok(s) => s,
-        Err(e) => return ReadOutcome::Error(e.to_string()),
-    };
+    let settings = configs
+        .settings_for(&config_anchor)
+        .map_err(|e| ReadFailure::Error(e.to_string()))?;
     let mut bytes = Vec::new();
     if let Err(e) = io::stdin().lock().read_to_end(&mut bytes) {
-        return ReadOutcome::Error(format!("standard input: {e}"));
+        return Err(ReadFailure::Error(format!("standard input: {e}")));
     }
-    let original = bytes.clone();
-    let text = match decode(&display, bytes) {
-        Ok(t) => t,
-        Err(outcome) => return outcome,
-    };
-    let doc = Document::new(text, DocumentKind::from_path(&name));
-    ReadOutcome::Ok(Input {
+    let text = decode(&display, bytes)?;
+    Ok(Input {
         display,
         path: None,
-        original,
-        doc,
+        kind: DocumentKind::from_path(&name),
+        text,
         settings,
     })
 }
 
-/// Fix every input; write atomically (or print a diff). Returns whether an error occurred.
-fn apply_fixes(inputs: &mut [Input], threshold: Applicability, diff_only: bool) -> bool {
-    let outcomes: Vec<_> = inputs
-        .par_iter()
-        .map(|i| fix_document(i.doc.source(), i.doc.kind(), &i.settings, threshold))
-        .collect();
+/// Fixes one draft (writing it atomically, or keeping a diff), lints it, and keeps only what
+/// the report and the cross-draft pass need.
+fn lint_input(
+    input: Input,
+    fix: Option<FixMode>,
+    whole_drafts: bool,
+    shared: &SharedFacts,
+) -> Checked {
+    let Input {
+        display,
+        path,
+        kind,
+        mut text,
+        settings,
+    } = input;
+    let mut report = FixReport {
+        converged: true,
+        ..FixReport::default()
+    };
+    if let Some(fix) = fix {
+        let outcome = fix_document(&text, kind, &settings, fix.threshold);
+        report.converged = outcome.converged;
+        if outcome.applied > 0 {
+            if fix.diff_only {
+                let diff = similar::TextDiff::from_lines(text.as_str(), outcome.text.as_str());
+                report.diff = Some(
+                    diff.unified_diff()
+                        .context_radius(1)
+                        .header(&format!("a/{display}"), &format!("b/{display}"))
+                        .to_string(),
+                );
+            } else {
+                let written = match &path {
+                    Some(path) => write_atomically(path, text.as_bytes(), outcome.text.as_bytes()),
+                    None => {
+                        report.fixed_stdin = Some(outcome.text.clone());
+                        Ok(())
+                    }
+                };
+                match written {
+                    Ok(()) => {
+                        report.applied = outcome.applied;
+                        text = outcome.text;
+                    }
+                    Err(message) => report.write_error = Some(message),
+                }
+            }
+        }
+    }
+    let hash = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+    let doc = Document::new(text, kind);
+    // Before the draft's rules, which fill caches in the paragraph facts that a copy would keep.
+    let cross = crate::lint::cross_draft_part(&doc, &settings, shared);
+    let diagnostics = crate::lint::lint(&doc, &settings);
+    let result = if whole_drafts {
+        FileResult::new(display, &doc, diagnostics)
+    } else {
+        FileResult::compact(display, &doc, diagnostics)
+    };
+    let origin = match path {
+        Some(path) => Origin::File(path),
+        None => Origin::Stdin(doc.into_source().into()),
+    };
+    Checked {
+        result,
+        origin,
+        kind,
+        settings,
+        hash,
+        cross,
+        fix: report,
+    }
+}
+
+/// Prints what `--fix` / `--diff` did, in input order. Returns whether an error occurred.
+fn report_fixes(checked: &[Checked], diff_only: bool) -> bool {
     let mut had_error = false;
     let mut total = 0;
     let mut files = 0;
-    let mut diff_out = io::stdout().lock();
-    for (input, outcome) in inputs.iter_mut().zip(outcomes) {
-        if !outcome.converged {
+    let mut out = io::stdout().lock();
+    for c in checked {
+        let display = &c.result.path;
+        if !c.fix.converged {
             eprintln!(
-                "sherpa: {}: fixes did not converge after {} rounds; partial fixes kept",
-                input.display,
+                "sherpa: {display}: fixes did not converge after {} rounds; partial fixes kept",
                 crate::fix::MAX_ROUNDS
             );
         }
-        if outcome.applied == 0 {
-            continue;
+        if let Some(diff) = &c.fix.diff {
+            let _ = out.write_all(diff.as_bytes());
         }
-        if diff_only {
-            let diff = similar::TextDiff::from_lines(input.doc.source(), outcome.text.as_str());
-            let _ = write!(
-                diff_out,
-                "{}",
-                diff.unified_diff().context_radius(1).header(
-                    &format!("a/{}", input.display),
-                    &format!("b/{}", input.display)
-                )
-            );
-            continue;
+        if let Some(message) = &c.fix.write_error {
+            eprintln!("sherpa: {display}: {message}");
+            had_error = true;
         }
-        match &input.path {
-            Some(path) => {
-                if let Err(message) =
-                    write_atomically(path, &input.original, outcome.text.as_bytes())
-                {
-                    eprintln!("sherpa: {}: {message}", input.display);
-                    had_error = true;
-                    continue;
-                }
-            }
-            None => {
-                let _ = diff_out.write_all(outcome.text.as_bytes());
-            }
+        if let Some(text) = &c.fix.fixed_stdin {
+            let _ = out.write_all(text.as_bytes());
         }
-        total += outcome.applied;
-        files += 1;
-        input.original = outcome.text.clone().into_bytes();
-        input.doc = Document::new(outcome.text, input.doc.kind());
+        if c.fix.applied > 0 {
+            total += c.fix.applied;
+            files += 1;
+        }
     }
     if !diff_only && total > 0 {
         eprintln!(
@@ -577,6 +653,147 @@ fn apply_fixes(inputs: &mut [Input], threshold: Applicability, diff_only: bool) 
             if total == 1 { "finding" } else { "findings" },
             if files == 1 { "file" } else { "files" }
         );
+    }
+    had_error
+}
+
+/// A linted draft read again, for the cross-draft findings that involve it.
+fn reread(c: &Checked) -> Result<Document, String> {
+    let text = match &c.origin {
+        Origin::Stdin(text) => text.to_string(),
+        Origin::File(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                format!(
+                    "{}: cannot read again for cross-draft findings: {}",
+                    c.result.path,
+                    walk::io_message(&e)
+                )
+            })?;
+            if xxhash_rust::xxh3::xxh3_128(&bytes) != c.hash {
+                return Err(format!(
+                    "{}: changed on disk during the run; its cross-draft findings are left out",
+                    c.result.path
+                ));
+            }
+            String::from_utf8(bytes).expect("the same bytes decoded before")
+        }
+    };
+    Ok(Document::new(text, c.kind))
+}
+
+/// The cross-draft rules over the paragraph facts kept of every draft; the drafts involved in
+/// a finding (as its place or as the other copy) are read again to word it and keep its lines.
+/// Returns whether an error occurred.
+fn cross_draft_pass(checked: &mut [Checked], shared: SharedFacts) -> bool {
+    if checked.len() < 2 || checked.iter().all(|c| c.cross.is_none()) {
+        return false;
+    }
+    let mut errors: Vec<Option<String>> = vec![None; checked.len()];
+    // Drafts with the rules off still count as copies of the others' paragraphs.
+    let missing: Vec<(usize, Result<DraftParagraphs, String>)> = checked
+        .par_iter()
+        .enumerate()
+        .filter(|(_, c)| c.cross.is_none())
+        .map(|(i, c)| {
+            let part = reread(c).map(|doc| DraftParagraphs::of(&doc, &c.settings));
+            (i, part)
+        })
+        .collect();
+    let mut filled: Vec<Option<DraftParagraphs>> = (0..checked.len()).map(|_| None).collect();
+    for (i, part) in missing {
+        match part {
+            Ok(part) => filled[i] = Some(part),
+            Err(message) => errors[i] = Some(message),
+        }
+    }
+    let empty = DraftParagraphs::default();
+    let participants: Vec<Participant<'_>> = checked
+        .iter()
+        .zip(&filled)
+        .map(|(c, filled)| Participant {
+            path: &c.result.path,
+            settings: &c.settings,
+            paragraphs: c.cross.as_ref().or(filled.as_ref()).unwrap_or(&empty),
+        })
+        .collect();
+    let copies = find_cross_draft_copies(&participants);
+    drop(participants);
+    drop(filled);
+    drop(shared);
+    for c in checked.iter_mut() {
+        c.cross = None;
+    }
+    if copies.is_empty() {
+        return report_errors(errors);
+    }
+
+    // The other copies: where they are and, for near copies, their text.
+    let mut wanted: Vec<Vec<(usize, bool)>> = vec![Vec::new(); checked.len()];
+    for copy in &copies {
+        wanted[copy.other].push((copy.other_block, !copy.exact));
+    }
+    let others: Vec<Result<HashMap<usize, OtherCopy>, String>> = checked
+        .par_iter_mut()
+        .zip(wanted)
+        .map(|(c, mut blocks)| {
+            if blocks.is_empty() {
+                return Ok(HashMap::new());
+            }
+            let doc = reread(c)?;
+            blocks.sort_unstable();
+            let mut found: HashMap<usize, OtherCopy> = HashMap::new();
+            for (block, with_text) in blocks {
+                let path = c.result.path.clone();
+                found
+                    .entry(block)
+                    .and_modify(|o| {
+                        if with_text && o.text.is_none() {
+                            *o = OtherCopy::of(path.clone(), &doc, block, true);
+                        }
+                    })
+                    .or_insert_with(|| OtherCopy::of(path, &doc, block, with_text));
+            }
+            let spans: Vec<_> = found.values().map(|o| o.span).collect();
+            c.result.doc.extend(&doc, &[], &spans);
+            Ok(found)
+        })
+        .collect();
+
+    // The findings, in the drafts that carry them.
+    let mut by_draft: Vec<Vec<(FoundCopy, &OtherCopy)>> = vec![Vec::new(); checked.len()];
+    for copy in &copies {
+        if let Ok(others) = &others[copy.other] {
+            by_draft[copy.doc].push((*copy, &others[&copy.other_block]));
+        }
+    }
+    let holders: Vec<Option<String>> = checked
+        .par_iter_mut()
+        .zip(by_draft)
+        .map(|(c, copies)| {
+            if copies.is_empty() {
+                return None;
+            }
+            match reread(c) {
+                Ok(doc) => {
+                    let found = cross_draft_findings(&doc, &c.settings, &copies);
+                    c.result.add_findings(&doc, found);
+                    None
+                }
+                Err(message) => Some(message),
+            }
+        })
+        .collect();
+    for ((error, other), holder) in errors.iter_mut().zip(others).zip(holders) {
+        *error = error.take().or(other.err()).or(holder);
+    }
+    report_errors(errors)
+}
+
+fn report_errors(errors: Vec<Option<String>>) -> bool {
+    let mut had_error = false;
+    for message in errors.into_iter().flatten() {
+        eprintln!("sherpa: {message}");
+        had_error = true;
     }
     had_error
 }
@@ -623,6 +840,28 @@ mod tests {
             std::fs::read_to_string(&path).unwrap(),
             "edited by someone else"
         );
+    }
+
+    #[test]
+    fn a_draft_changed_on_disk_during_the_run_is_not_read_again_as_if_it_were_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("draft.txt");
+        let text = "The Parties will deepen their cooperation in trade and energy.\n";
+        std::fs::write(&path, text).unwrap();
+        let input = Input {
+            display: path.to_string_lossy().into(),
+            path: Some(path.clone()),
+            kind: DocumentKind::Plain,
+            text: text.to_string(),
+            settings: Arc::new(Settings::default()),
+        };
+        let checked = lint_input(input, None, false, &SharedFacts::default());
+        assert_eq!(reread(&checked).unwrap().source(), text);
+        std::fs::write(&path, "Edited meanwhile.\n").unwrap();
+        let error = reread(&checked).unwrap_err();
+        assert!(error.contains("changed on disk during the run"), "{error}");
+        std::fs::remove_file(&path).unwrap();
+        assert!(reread(&checked).unwrap_err().contains("cannot read again"));
     }
 
     #[test]

@@ -1,11 +1,14 @@
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
+use crate::config::Settings;
 use crate::declare_rule;
-use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
+use crate::document::Document;
 use crate::rules::near_duplicate_paragraph::describe_difference;
 use crate::rules::{Check, RuleMeta, WorkspaceDoc};
 use crate::similarity::{ParagraphFacts, TextKey, best_earlier_matches};
@@ -92,44 +95,148 @@ fn deserialize_patterns<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Re
         .collect()
 }
 
+/// The paragraphs of one draft that take part in the comparison, with their facts: the first
+/// copy of each text in the draft (later ones are `duplicate-paragraph`'s), of at least
+/// `min-words` words. This is all the rule needs of a draft to find its copies, so a batch
+/// keeps this and drops the draft's text.
+#[derive(Clone, Debug, Default)]
+pub struct DraftParagraphs {
+    /// Block index (in [`Document::blocks`]) and facts, in text order.
+    pub paragraphs: Vec<(usize, Arc<ParagraphFacts>)>,
+}
+
+impl DraftParagraphs {
+    pub fn of(doc: &Document, settings: &Settings) -> Self {
+        let min_words = settings.options::<Options>(&RULE).min_words;
+        let mut seen_here = HashSet::new();
+        let paragraphs = doc
+            .paragraph_facts()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| seen_here.insert(f.text_key()) && f.words as usize >= min_words)
+            .map(|(block, f)| (block, Arc::clone(f)))
+            .collect();
+        Self { paragraphs }
+    }
+
+    /// The same paragraphs with facts a batch can keep after the draft is dropped: those of a
+    /// paragraph already met in another draft are shared (see [`SharedFacts`]), the others are
+    /// copies without the sentences (which only the draft's own rules read). Called before the
+    /// draft's rules run, the copies also leave out the comparison caches those rules fill in
+    /// (sorted shingles, MinHash), which the cross-draft pass recomputes only for the
+    /// paragraphs it compares.
+    pub fn compact(self, shared: &SharedFacts) -> Self {
+        let paragraphs = self
+            .paragraphs
+            .into_iter()
+            .map(|(block, facts)| (block, shared.intern(&facts)))
+            .collect();
+        Self { paragraphs }
+    }
+}
+
+/// Paragraph facts kept once for all the drafts of a batch that contain the paragraph: rounds
+/// of a negotiation repeat most paragraphs, so the facts kept grow with the distinct
+/// paragraphs, not with the drafts.
+#[derive(Default)]
+pub struct SharedFacts {
+    by_key: Mutex<HashMap<TextKey, Vec<Arc<ParagraphFacts>>>>,
+}
+
+impl SharedFacts {
+    /// Facts equal to `facts` for the comparison (same text key and the same shingles, hence
+    /// the same similarity to anything), shared when another draft had them first.
+    pub fn intern(&self, facts: &ParagraphFacts) -> Arc<ParagraphFacts> {
+        let mut own = facts.clone();
+        own.sentences = Box::default();
+        let mut by_key = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = by_key.entry(own.text_key()).or_default();
+        // Equal keys mean equal normalized text; the similarity (exactly 1.0 only for the same
+        // shingles) makes sure nothing the comparison reads differs.
+        if let Some(same) = kept.iter().find(|k| k.similarity(&own) == 1.0) {
+            return Arc::clone(same);
+        }
+        let own = Arc::new(own);
+        kept.push(Arc::clone(&own));
+        own
+    }
+
+    /// Distinct facts kept.
+    pub fn len(&self) -> usize {
+        let by_key = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
+        by_key.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One draft as the comparison sees it.
+pub struct Participant<'a> {
+    pub path: &'a str,
+    pub settings: &'a Settings,
+    pub paragraphs: &'a DraftParagraphs,
+}
+
+/// A paragraph (block `block` of draft `doc`) found again in an earlier draft (block
+/// `other_block` of draft `other`) and not ignored as boilerplate: what a finding needs besides
+/// the text of the two paragraphs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FoundCopy {
+    pub doc: usize,
+    pub block: usize,
+    pub other: usize,
+    pub other_block: usize,
+    pub similarity: f64,
+    /// The same text, not only a similar one.
+    pub exact: bool,
+    /// Drafts the paragraph is found in.
+    pub files: usize,
+}
+
 /// One paragraph taking part: a block of a draft, first copy within its own draft.
-struct Item {
+struct Item<'a> {
     doc: usize,
     block: usize,
+    facts: &'a ParagraphFacts,
 }
 
-fn options<'a>(doc: &WorkspaceDoc<'a>, rule: &RuleMeta) -> &'a Options {
-    doc.settings.options::<Options>(rule)
-}
-
-fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]) {
-    if docs.len() < 2 || !docs.iter().any(|d| d.settings.is_enabled(rule)) {
-        return;
+/// The copies across `drafts`, in the order of the drafts' paths and of the paragraphs in each.
+/// Reads only paragraph facts; `allow` patterns, which read text, are applied by
+/// [`copy_finding`].
+pub fn find_copies(drafts: &[Participant<'_>]) -> Vec<FoundCopy> {
+    let rule = &RULE;
+    let mut copies = Vec::new();
+    if drafts.len() < 2 || !drafts.iter().any(|d| d.settings.is_enabled(rule)) {
+        return copies;
     }
-    let mut order: Vec<usize> = (0..docs.len()).collect();
-    order.sort_by(|&a, &b| docs[a].path.cmp(&docs[b].path).then(a.cmp(&b)));
+    let options = |doc: usize| drafts[doc].settings.options::<Options>(rule);
+    let mut order: Vec<usize> = (0..drafts.len()).collect();
+    order.sort_by(|&a, &b| drafts[a].path.cmp(drafts[b].path).then(a.cmp(&b)));
 
     // Paragraphs in (path, position) order, so "earlier" means earlier path.
-    let mut items: Vec<Item> = Vec::new();
-    for &doc in &order {
-        let min_words = options(&docs[doc], rule).min_words;
-        let facts = docs[doc].doc.paragraph_facts();
-        let mut seen_here = std::collections::HashSet::new();
-        for (block, f) in facts.iter().enumerate() {
-            // Later copies inside one draft are duplicate-paragraph's.
-            if seen_here.insert(f.text_key()) && f.words as usize >= min_words {
-                items.push(Item { doc, block });
-            }
-        }
-    }
-    let facts_of = |item: &Item| &*docs[item.doc].doc.paragraph_facts()[item.block];
+    let items: Vec<Item<'_>> = order
+        .iter()
+        .flat_map(|&doc| {
+            drafts[doc]
+                .paragraphs
+                .paragraphs
+                .iter()
+                .map(move |(block, facts)| Item {
+                    doc,
+                    block: *block,
+                    facts,
+                })
+        })
+        .collect();
 
     // Exact copies: every later copy points at the first one.
     let mut first_exact: HashMap<TextKey, usize> = HashMap::with_capacity(items.len());
     let mut matches: Vec<Option<(usize, f64)>> = vec![None; items.len()];
     let mut representatives: Vec<usize> = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        match first_exact.entry(facts_of(item).text_key()) {
+        match first_exact.entry(item.facts.text_key()) {
             Entry::Occupied(first) => matches[index] = Some((*first.get(), 1.0)),
             Entry::Vacant(slot) => {
                 slot.insert(index);
@@ -140,14 +247,10 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
 
     // Near copies among the distinct texts, across files only. The lowest threshold of any
     // draft is searched; each finding is then held to its own draft's threshold.
-    let threshold = docs
-        .iter()
-        .map(|d| options(d, rule).threshold)
+    let threshold = (0..drafts.len())
+        .map(|d| options(d).threshold)
         .fold(1.0, f64::min);
-    let distinct: Vec<&ParagraphFacts> = representatives
-        .iter()
-        .map(|&i| facts_of(&items[i]))
-        .collect();
+    let distinct: Vec<&ParagraphFacts> = representatives.iter().map(|&i| items[i].facts).collect();
     let near = best_earlier_matches(&distinct, threshold, |earlier, later| {
         items[representatives[earlier]].doc != items[representatives[later]].doc
     });
@@ -181,45 +284,118 @@ fn check(docs: &[WorkspaceDoc<'_>], rule: &RuleMeta, out: &mut [Vec<Diagnostic>]
         if item.doc == first.doc {
             continue;
         }
-        let here = &docs[item.doc];
-        let options = options(here, rule);
-        let block = here.doc.blocks()[item.block];
-        let text = here.doc.text();
+        let options = options(item.doc);
         let files = files_per_group[&groups.find(index)].len();
-        if similarity < options.threshold
-            || files > options.max_files
-            || options
-                .allow
-                .iter()
-                .any(|p| p.is_match(block.span.slice(text)))
-        {
+        if similarity < options.threshold || files > options.max_files {
             continue;
         }
-        let there = &docs[first.doc];
-        let other_span = there.doc.blocks()[first.block].span;
-        let place = format!("{}:{}", there.path, there.doc.line_number(other_span.start));
-        let elsewhere = match files {
-            0..=2 => String::new(),
-            3 => " (and 1 other draft)".to_string(),
-            _ => format!(" (and {} other drafts)", files - 2),
-        };
-        let message = if facts_of(item).text_key() == facts_of(first).text_key() {
-            format!("Paragraph also appears in {place}{elsewhere}")
-        } else {
-            format!(
-                "{}% similar to a paragraph in {place}{elsewhere}; differs from it: {}",
-                (similarity * 100.0).floor(),
-                describe_difference(there.doc.text(), other_span, text, block.span)
+        copies.push(FoundCopy {
+            doc: item.doc,
+            block: item.block,
+            other: first.doc,
+            other_block: first.block,
+            similarity,
+            exact: item.facts.text_key() == first.facts.text_key(),
+            files,
+        });
+    }
+    copies
+}
+
+/// What a finding says of the other copy of a paragraph.
+#[derive(Clone, Debug)]
+pub struct OtherCopy {
+    pub path: Arc<str>,
+    pub span: TextRange,
+    /// One-based line of its start.
+    pub line: usize,
+    /// Its text as rules read it, to say what differs (only for copies that are not exact).
+    pub text: Option<Box<str>>,
+}
+
+impl OtherCopy {
+    pub fn of(path: Arc<str>, doc: &Document, block: usize, with_text: bool) -> Self {
+        let span = doc.blocks()[block].span;
+        Self {
+            path,
+            span,
+            line: doc.line_number(span.start),
+            text: with_text.then(|| span.slice(doc.text()).into()),
+        }
+    }
+}
+
+/// The finding for `copy` in its own draft `doc`, or `None` when an `allow` pattern of the
+/// draft's settings matches the paragraph. `other` is [`OtherCopy::of`] the earlier copy, with
+/// its text unless the copy is exact.
+pub fn copy_finding(
+    doc: &Document,
+    settings: &Settings,
+    copy: &FoundCopy,
+    other: &OtherCopy,
+) -> Option<Diagnostic> {
+    let options = settings.options::<Options>(&RULE);
+    let block = doc.blocks()[copy.block];
+    let text = doc.text();
+    if options
+        .allow
+        .iter()
+        .any(|p| p.is_match(block.span.slice(text)))
+    {
+        return None;
+    }
+    let place = format!("{}:{}", other.path, other.line);
+    let elsewhere = match copy.files {
+        0..=2 => String::new(),
+        3 => " (and 1 other draft)".to_string(),
+        files => format!(" (and {} other drafts)", files - 2),
+    };
+    let message = match (&other.text, copy.exact) {
+        (Some(other_text), false) => format!(
+            "{}% similar to a paragraph in {place}{elsewhere}; differs from it: {}",
+            (copy.similarity * 100.0).floor(),
+            describe_difference(
+                other_text,
+                TextRange::new(0, other_text.len()),
+                text,
+                block.span
             )
-        };
-        out[item.doc].push(
-            Diagnostic::new(RULE.name, block.span, message)
-                .with_related_in(there.path.clone(), other_span, "other copy")
-                .with_fix(Fix::display_only(
-                    format!("Remove this copy (the paragraph stays in {})", there.path),
-                    vec![Edit::delete(here.doc.removal_span(&block))],
-                )),
-        );
+        ),
+        _ => format!("Paragraph also appears in {place}{elsewhere}"),
+    };
+    Some(
+        Diagnostic::new(RULE.name, block.span, message)
+            .with_related_in(other.path.clone(), other.span, "other copy")
+            .with_fix(Fix::display_only(
+                format!("Remove this copy (the paragraph stays in {})", other.path),
+                vec![Edit::delete(doc.removal_span(&block))],
+            )),
+    )
+}
+
+/// The rule over drafts held in memory (the language server, [`crate::lint::lint_workspace`]).
+fn check(docs: &[WorkspaceDoc<'_>], _rule: &RuleMeta, out: &mut [Vec<Diagnostic>]) {
+    if docs.len() < 2 || !docs.iter().any(|d| d.settings.is_enabled(&RULE)) {
+        return;
+    }
+    let paragraphs: Vec<DraftParagraphs> = docs
+        .iter()
+        .map(|d| DraftParagraphs::of(d.doc, d.settings))
+        .collect();
+    let participants: Vec<Participant<'_>> = docs
+        .iter()
+        .zip(&paragraphs)
+        .map(|(d, paragraphs)| Participant {
+            path: &d.path,
+            settings: d.settings,
+            paragraphs,
+        })
+        .collect();
+    for copy in find_copies(&participants) {
+        let there = &docs[copy.other];
+        let other = OtherCopy::of(there.path.clone(), there.doc, copy.other_block, !copy.exact);
+        let here = &docs[copy.doc];
+        out[copy.doc].extend(copy_finding(here.doc, here.settings, &copy, &other));
     }
 }
 
@@ -252,12 +428,9 @@ impl UnionFind {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::config::Settings;
     use crate::diagnostic::Applicability;
-    use crate::document::{Document, DocumentKind};
+    use crate::document::DocumentKind;
     use crate::lint::lint_workspace;
 
     const SHARED: &str = "We reaffirm our commitment to the 2030 Agenda for Sustainable Development and to achieving all of its Goals and targets by 2030.";

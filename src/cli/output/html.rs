@@ -58,7 +58,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .files
             .iter()
             .filter(|f| !f.diagnostics.is_empty())
-            .map(|f| f.doc.source().len() * 2)
+            .map(|f| f.doc.len() * 2)
             .sum::<usize>(),
     );
     let headline = super::text::summary(report);
@@ -261,7 +261,7 @@ struct Mark {
 fn draft(report: &Report, index: usize, backlinks: &[Backlink], html: &mut String) {
     let file = &report.files[index];
     let doc = &file.doc;
-    let source = doc.source();
+    let source = doc.full_text();
     let clamp = |offset: usize| floor_char_boundary(source, offset);
     let mut marks: Vec<Mark> = file
         .diagnostics
@@ -293,14 +293,13 @@ fn draft(report: &Report, index: usize, backlinks: &[Backlink], html: &mut Strin
     cuts.dedup();
 
     // Notes go under the line where the finding (or the related place) ends.
-    let lines = doc.lines();
     let note_line = |span: TextRange| {
         let last = if span.is_empty() {
             span.start
         } else {
             clamp(span.end - 1)
         };
-        lines.line_of(last.min(source.len()))
+        doc.line_of(last.min(source.len()))
     };
     let mut notes: Vec<(usize, String)> = Vec::new();
     for (k, d) in file.diagnostics.iter().enumerate() {
@@ -319,17 +318,17 @@ fn draft(report: &Report, index: usize, backlinks: &[Backlink], html: &mut Strin
         escape(&file.path),
         if count == 1 { "finding" } else { "findings" }
     );
-    let line_count = lines.line_count();
+    let line_count = doc.line_count();
     let mut next_mark = 0;
     let mut active: Vec<Mark> = Vec::new();
     let mut next_empty = 0;
     let mut next_note = 0;
     for line in 0..line_count {
-        let start = lines.line_start(line);
+        let start = doc.line_start(line);
         if line > 0 && start >= source.len() && line + 1 == line_count {
             break; // the empty "line" after a final line break
         }
-        let end = lines.line_end(line, source);
+        let end = doc.line_end(line);
         let number = line + 1;
         let _ = write!(
             html,
@@ -356,7 +355,7 @@ fn draft(report: &Report, index: usize, backlinks: &[Backlink], html: &mut Strin
         }
         // Insertion points at the end of the line or inside its line break.
         let next_start = if line + 1 < line_count {
-            lines.line_start(line + 1)
+            doc.line_start(line + 1)
         } else {
             usize::MAX
         };
@@ -533,11 +532,11 @@ mod tests {
 
     fn render(source: &str, diagnostics: Vec<Diagnostic>) -> String {
         let report = Report::new(
-            vec![FileResult {
-                path: "a.txt".into(),
-                doc: Document::new(source, DocumentKind::Plain),
+            vec![FileResult::new(
+                "a.txt".into(),
+                &Document::new(source, DocumentKind::Plain),
                 diagnostics,
-            }],
+            )],
             1,
         );
         let mut out = Vec::new();

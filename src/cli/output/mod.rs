@@ -19,6 +19,9 @@ pub mod rdjson;
 pub mod sarif;
 pub mod summary;
 pub mod text;
+mod view;
+
+pub use view::SourceView;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -43,8 +46,69 @@ pub enum OutputFormat {
 pub struct FileResult {
     /// As given on the command line, or joined for walked files.
     pub path: Arc<str>,
-    pub doc: Document,
+    /// The lines of the draft that the report needs.
+    pub doc: SourceView,
     pub diagnostics: Vec<Diagnostic>,
+    /// [`content_fingerprint`] of each finding, computed while the draft was open.
+    pub fingerprints: Vec<u64>,
+}
+
+impl FileResult {
+    /// A draft's results keeping its whole source (every report format can be written).
+    pub fn new(path: Arc<str>, doc: &Document, diagnostics: Vec<Diagnostic>) -> Self {
+        Self::with_view(path, SourceView::full(doc), doc, diagnostics)
+    }
+
+    /// A draft's results keeping only the lines its findings touch: enough for every format but
+    /// `html`, which shows whole drafts.
+    pub fn compact(path: Arc<str>, doc: &Document, diagnostics: Vec<Diagnostic>) -> Self {
+        Self::with_view(
+            path,
+            SourceView::for_findings(doc, &diagnostics),
+            doc,
+            diagnostics,
+        )
+    }
+
+    fn with_view(
+        path: Arc<str>,
+        view: SourceView,
+        doc: &Document,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
+        let fingerprints = diagnostics
+            .iter()
+            .map(|d| content_fingerprint(doc, d))
+            .collect();
+        Self {
+            path,
+            doc: view,
+            diagnostics,
+            fingerprints,
+        }
+    }
+
+    /// Adds findings found later (by the cross-draft rules), `doc` being the same draft read
+    /// again: they take their place in position order, and their lines are kept.
+    pub fn add_findings(&mut self, doc: &Document, found: Vec<Diagnostic>) {
+        if found.is_empty() {
+            return;
+        }
+        self.doc.extend(doc, &found, &[]);
+        let mut all: Vec<(Diagnostic, u64)> = std::mem::take(&mut self.diagnostics)
+            .into_iter()
+            .zip(std::mem::take(&mut self.fingerprints))
+            .collect();
+        all.extend(found.into_iter().map(|d| {
+            let fingerprint = content_fingerprint(doc, &d);
+            (d, fingerprint)
+        }));
+        // Stable, with the engine's order: the findings of a draft sorted by position and rule.
+        all.sort_by(|(a, _), (b, _)| {
+            (a.span.start, a.span.end, a.rule).cmp(&(b.span.start, b.span.end, b.rule))
+        });
+        (self.diagnostics, self.fingerprints) = all.into_iter().unzip();
+    }
 }
 
 pub struct Report {
@@ -114,9 +178,10 @@ impl Report {
     /// Content fingerprints of every finding, in the order of [`Report::findings`].
     pub fn fingerprints(&self) -> Vec<Fingerprint> {
         let mut seen: HashMap<(&str, u64), usize> = HashMap::new();
-        self.findings()
-            .map(|(file, d)| {
-                let content = content_fingerprint(&file.doc, d);
+        self.files
+            .iter()
+            .flat_map(|f| f.fingerprints.iter().map(move |&content| (f, content)))
+            .map(|(file, content)| {
                 let occurrence = seen.entry((&file.path, content)).or_insert(0);
                 let fingerprint = Fingerprint {
                     content,
@@ -128,7 +193,7 @@ impl Report {
             .collect()
     }
 
-    pub fn doc(&self, path: &str) -> Option<&Document> {
+    pub fn doc(&self, path: &str) -> Option<&SourceView> {
         self.by_path.get(path).map(|&i| &self.files[i].doc)
     }
 
@@ -256,35 +321,6 @@ pub fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()
     writeln!(out)
 }
 
-/// Character (Unicode scalar value) offsets of a document, for formats that count characters.
-pub struct CharOffsets {
-    /// Characters before the start of each line.
-    line_chars: Vec<usize>,
-}
-
-impl CharOffsets {
-    pub fn new(doc: &Document) -> Self {
-        let lines = doc.lines();
-        let source = doc.source();
-        let mut line_chars = Vec::with_capacity(lines.line_count());
-        let mut chars = 0;
-        let mut previous = 0;
-        for line in 0..lines.line_count() {
-            let start = lines.line_start(line);
-            chars += source[previous..start].chars().count();
-            line_chars.push(chars);
-            previous = start;
-        }
-        Self { line_chars }
-    }
-
-    /// Characters before byte `offset` (rounded down to a character boundary).
-    pub fn char_offset(&self, doc: &Document, offset: usize) -> usize {
-        let lc = doc.lines().line_col(offset, doc.source());
-        self.line_chars[lc.line] + lc.column
-    }
-}
-
 /// One-based line and column (columns in Unicode scalar values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Position {
@@ -298,9 +334,9 @@ pub struct Range {
     pub end: Position,
 }
 
-pub fn range(doc: &Document, span: TextRange) -> Range {
+pub fn range(doc: &SourceView, span: TextRange) -> Range {
     let position = |offset| {
-        let lc = doc.lines().line_col(offset, doc.source());
+        let lc = doc.line_col(offset);
         Position {
             line: lc.line + 1,
             column: lc.column + 1,

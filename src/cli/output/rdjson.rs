@@ -8,9 +8,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Report, portable_path};
+use super::{Report, SourceView, portable_path};
 use crate::diagnostic::{Fix, Severity, TextRange};
-use crate::document::Document;
 
 #[derive(Serialize)]
 struct DiagnosticResult<'a> {
@@ -119,10 +118,9 @@ fn severity(severity: Severity) -> &'static str {
 }
 
 /// The fix as one replacement of its extent: the text between its edits is kept as it is.
-fn suggestion(doc: &Document, fix: &Fix) -> Option<Suggestion> {
+fn suggestion(doc: &SourceView, fix: &Fix) -> Option<Suggestion> {
     let extent = fix.extent()?;
-    let source = doc.source();
-    if extent.end > source.len() {
+    if extent.end > doc.len() {
         return None;
     }
     let mut text = String::new();
@@ -131,7 +129,7 @@ fn suggestion(doc: &Document, fix: &Fix) -> Option<Suggestion> {
         if edit.span.start < at {
             return None; // overlapping edits: not a well-formed fix, offer nothing
         }
-        text.push_str(source.get(at..edit.span.start)?);
+        text.push_str(doc.slice(TextRange::new(at, edit.span.start))?);
         text.push_str(&edit.replacement);
         at = edit.span.end;
     }
@@ -141,13 +139,13 @@ fn suggestion(doc: &Document, fix: &Fix) -> Option<Suggestion> {
     })
 }
 
-fn byte_range(doc: &Document, span: TextRange) -> Range {
+fn byte_range(doc: &SourceView, span: TextRange) -> Range {
     let position = |offset: usize| {
-        let offset = crate::line_index::floor_char_boundary(doc.source(), offset);
-        let line = doc.lines().line_of(offset);
+        let offset = doc.floor_char_boundary(offset);
+        let line = doc.line_of(offset);
         Position {
             line: line + 1,
-            column: offset - doc.lines().line_start(line) + 1,
+            column: offset - doc.line_start(line) + 1,
         }
     };
     Range {
@@ -160,13 +158,13 @@ fn byte_range(doc: &Document, span: TextRange) -> Range {
 mod tests {
     use super::*;
     use crate::diagnostic::Edit;
-    use crate::document::DocumentKind;
+    use crate::document::{Document, DocumentKind};
 
     #[test]
     fn columns_count_utf8_bytes() {
         let doc = Document::new("a𐐀b\nx", DocumentKind::Plain);
         let b = doc.source().find('b').unwrap();
-        let r = byte_range(&doc, TextRange::new(b, b + 1));
+        let r = byte_range(&SourceView::full(&doc), TextRange::new(b, b + 1));
         assert_eq!((r.start.line, r.start.column, r.end.column), (1, 6, 7));
     }
 
@@ -180,7 +178,7 @@ mod tests {
                 Edit::replace(TextRange::new(1, 4), "ONE"),
             ],
         );
-        let s = suggestion(&doc, &fix).unwrap();
+        let s = suggestion(&SourceView::full(&doc), &fix).unwrap();
         assert_eq!(s.text, "ONE two three)");
         assert_eq!((s.range.start.column, s.range.end.column), (2, 15));
     }

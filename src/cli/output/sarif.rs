@@ -9,9 +9,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{CharOffsets, Report, portable_path, range};
+use super::{Report, SourceView, portable_path, range};
 use crate::diagnostic::{Applicability, Diagnostic, Severity, TextRange};
-use crate::document::{Document, DocumentKind};
+use crate::document::DocumentKind;
 use crate::rules::{RULES, RuleMeta};
 
 const SCHEMA: &str =
@@ -192,11 +192,6 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn build_run(report: &Report) -> Run<'_> {
-    let char_offsets: Vec<CharOffsets> = report
-        .files
-        .iter()
-        .map(|f| CharOffsets::new(&f.doc))
-        .collect();
     let artifacts = report
         .files
         .iter()
@@ -204,7 +199,7 @@ fn build_run(report: &Report) -> Run<'_> {
         .map(|(index, f)| {
             Artifact {
                 location: artifact_location(&f.path, None),
-                length: f.doc.source().len(),
+                length: f.doc.len(),
                 mime_type: match f.doc.kind() {
                     DocumentKind::Markdown => "text/markdown",
                     DocumentKind::Plain => "text/plain",
@@ -216,7 +211,7 @@ fn build_run(report: &Report) -> Run<'_> {
         .collect();
     let region_in = |path: &str, span: TextRange| {
         let index = report.file_index(path)?;
-        Some(region(&report.files[index].doc, &char_offsets[index], span))
+        Some(region(&report.files[index].doc, span))
     };
     let results = report
         .findings()
@@ -422,11 +417,11 @@ fn encode_uri_path(path: &str) -> String {
     out
 }
 
-fn region(doc: &Document, chars: &CharOffsets, span: TextRange) -> Region {
+fn region(doc: &SourceView, span: TextRange) -> Region {
     let r = range(doc, span);
-    let char_offset = chars.char_offset(doc, span.start);
-    let char_end = chars.char_offset(doc, span.end);
-    let source_len = doc.source().len();
+    let char_offset = doc.char_offset(span.start);
+    let char_end = doc.char_offset(span.end);
+    let source_len = doc.len();
     let byte_offset = span.start.min(source_len);
     Region {
         start_line: r.start.line,
@@ -443,6 +438,7 @@ fn region(doc: &Document, chars: &CharOffsets, span: TextRange) -> Region {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document::Document;
 
     #[test]
     fn uris_are_percent_encoded_and_relative_paths_use_srcroot() {
@@ -457,10 +453,9 @@ mod tests {
     #[test]
     fn regions_count_characters_and_bytes_separately() {
         let doc = Document::new("“Quoted” text\nsecond line", DocumentKind::Plain);
-        let chars = CharOffsets::new(&doc);
         let start = doc.source().find("second").unwrap();
         let span = TextRange::new(start, start + "second".len());
-        let r = region(&doc, &chars, span);
+        let r = region(&SourceView::full(&doc), span);
         assert_eq!((r.start_line, r.start_column, r.end_column), (2, 1, 7));
         assert_eq!(r.byte_offset, start);
         // The two curly quotes are three bytes each but one character each.

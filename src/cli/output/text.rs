@@ -4,9 +4,8 @@ use std::io::{self, Write};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
-use super::{Report, range};
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::document::Document;
+use super::{Report, SourceView, range};
+use crate::diagnostic::{Applicability, Diagnostic, Severity, TextRange};
 
 pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let renderer = if color {
@@ -34,16 +33,17 @@ fn render(
     renderer: &Renderer,
     report: &Report,
     path: &str,
-    doc: &Document,
+    doc: &SourceView,
     d: &Diagnostic,
 ) -> String {
-    let lines = doc.lines();
-    let source = doc.source();
-    let first_line = lines.line_of(d.span.start);
-    let last_line = lines.line_of(d.span.end);
-    let start = lines.line_start(first_line);
-    let end = lines.line_end(last_line, source).max(d.span.end);
-    let snippet = Snippet::source(&source[start..end])
+    let first_line = doc.line_of(d.span.start);
+    let last_line = doc.line_of(d.span.end);
+    let start = doc.line_start(first_line);
+    let end = doc.line_end(last_line).max(d.span.end);
+    let lines = doc
+        .slice(TextRange::new(start, end))
+        .expect("the lines of a finding are kept");
+    let snippet = Snippet::source(lines)
         .line_start(first_line + 1)
         .path(path)
         .annotation(AnnotationKind::Primary.span(d.span.start - start..d.span.end - start));
