@@ -21,6 +21,9 @@ use sherpa::lint::{LintCache, lint_cached};
 use sherpa::rules::RULES;
 use sherpa::{Document, DocumentKind, Settings};
 
+#[path = "../benches/support/drafts.rs"]
+mod drafts;
+
 fn main() {
     let size: usize = std::env::args()
         .nth(1)
@@ -45,18 +48,7 @@ fn main() {
     }
     // A draft larger than the corpus takes it again, reworded as `benches/lsp.rs` does (every
     // other plain lowercase word replaced), so the passes are not copies of each other.
-    let vocabulary = lowercase_words(&corpus);
-    let mut source = corpus.clone();
-    let mut pass = 1;
-    while source.len() < size && !corpus.is_empty() {
-        reword(&corpus, pass, &vocabulary, &mut source);
-        pass += 1;
-    }
-    let mut cut = size.min(source.len());
-    while !source.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    source.truncate(cut);
+    let source = drafts::draft_of(&corpus, size, 0, true);
     // An edit in the middle of a paragraph: after the first space past the middle.
     let middle = source[source.len() / 2..]
         .find(' ')
@@ -132,52 +124,4 @@ fn lint_version(
     }
     let doc = Document::new(text, DocumentKind::Plain);
     std::hint::black_box(lint_cached(&doc, settings, cache)).len()
-}
-
-/// Plain lowercase words (ASCII letters only, four or more): replacing one by another changes
-/// no acronym, name, number or delimiter, only the word pairs duplicate detection compares.
-fn is_plain_word(word: &str) -> bool {
-    word.len() >= 4 && word.bytes().all(|b| b.is_ascii_lowercase())
-}
-
-fn lowercase_words(source: &str) -> Vec<&str> {
-    let mut words: Vec<&str> = source
-        .split_whitespace()
-        .filter(|w| is_plain_word(w))
-        .collect();
-    words.sort_unstable();
-    words.dedup();
-    words
-}
-
-/// `text` with every other plain word replaced by a word of `vocabulary` chosen by the word and
-/// the pass (as in `benches/lsp.rs`): a reworded paragraph is no near copy of the original.
-fn reword(text: &str, pass: usize, vocabulary: &[&str], out: &mut String) {
-    let mut plain = 0usize;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-        let (word, tail) = rest.split_at(word_end);
-        let space_end = tail
-            .find(|c: char| !c.is_whitespace())
-            .unwrap_or(tail.len());
-        let (space, tail) = tail.split_at(space_end);
-        if is_plain_word(word) && !vocabulary.is_empty() {
-            plain += 1;
-            if plain.is_multiple_of(2) {
-                // FNV-1a: a fixed, portable choice of replacement.
-                let hash = word.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-                });
-                let pick = (hash as usize).wrapping_add(pass * 7919) % vocabulary.len();
-                out.push_str(vocabulary[pick]);
-            } else {
-                out.push_str(word);
-            }
-        } else {
-            out.push_str(word);
-        }
-        out.push_str(space);
-        rest = tail;
-    }
 }
