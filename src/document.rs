@@ -98,19 +98,13 @@ impl Document {
         valid: impl Fn(&T) -> bool,
         compute: impl FnOnce() -> T,
     ) -> Arc<T> {
-        let id = TypeId::of::<T>();
-        let stored = {
-            let memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
-            memo.iter()
-                .find(|(t, _)| *t == id)
-                .and_then(|(_, v)| Arc::clone(v).downcast::<T>().ok())
-        };
-        if let Some(value) = stored.filter(|v| valid(v)) {
+        if let Some(value) = self.memoized::<T>().filter(|v| valid(v)) {
             return value;
         }
         // Computed without the lock held: a rule that panics here poisons nothing.
         let value = Arc::new(compute());
         let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+        let id = TypeId::of::<T>();
         memo.retain(|(t, _)| *t != id);
         memo.push((id, Arc::clone(&value) as Arc<dyn Any + Send + Sync>));
         value
@@ -169,14 +163,18 @@ impl Document {
         })
     }
 
-    /// Fills [`Document::paragraph_facts`] from `facts_of(block text)`, for callers that keep
-    /// facts of unchanged paragraphs between versions of a draft (the language server). Does
-    /// nothing once the facts exist.
-    pub fn provide_paragraph_facts(&self, mut facts_of: impl FnMut(&str) -> Arc<ParagraphFacts>) {
+    /// Fills [`Document::paragraph_facts`] from `facts_of(block index, block text)`, for callers
+    /// that keep facts of unchanged paragraphs between versions of a draft (the language
+    /// server). Does nothing once the facts exist.
+    pub fn provide_paragraph_facts(
+        &self,
+        mut facts_of: impl FnMut(usize, &str) -> Arc<ParagraphFacts>,
+    ) {
         self.paragraph_facts.get_or_init(|| {
             self.blocks
                 .iter()
-                .map(|block| facts_of(self.block_text(block)))
+                .enumerate()
+                .map(|(index, block)| facts_of(index, self.block_text(block)))
                 .collect()
         });
     }

@@ -34,12 +34,15 @@ pub fn lint_cached(
     cache: &mut LintCache,
 ) -> Vec<Diagnostic> {
     cache.begin(settings);
+    // What identifies each block's content, hashed once for every kept part keyed by it
+    // (paragraph facts, names scans, block-rule findings).
+    let hashes = BlockHash::of_blocks(doc);
     // Only the duplicates family reads paragraph facts: with it off, none are computed.
     if RULES
         .iter()
         .any(|rule| rule.family == Family::Duplicates && settings.is_enabled(rule))
     {
-        cache.provide_paragraph_facts(doc);
+        cache.provide_paragraph_facts(doc, &hashes);
     }
     if [&near_duplicate_paragraph::RULE, &duplicate_sentence::RULE]
         .into_iter()
@@ -51,7 +54,7 @@ pub fn lint_cached(
         .iter()
         .any(|rule| rule.family == Family::Names && settings.is_enabled(rule))
     {
-        cache.provide_names_scans(doc, settings.names());
+        cache.provide_names_scans(doc, settings.names(), &hashes);
     }
     // The names rules share one analysis of the whole draft, the longest of the families
     // even from cached block scans: they run beside the others (the language server lints one
@@ -59,7 +62,7 @@ pub fn lint_cached(
     let (names_rules, other_rules): (Vec<&'static RuleMeta>, Vec<&'static RuleMeta>) =
         RULES.iter().partition(|rule| rule.family == Family::Names);
     let (mut out, names_found) = rayon::join(
-        || lint_rules(doc, settings, &other_rules, Some(&mut *cache)),
+        || lint_rules(doc, settings, &other_rules, Some((&mut *cache, &hashes))),
         || lint_rules(doc, settings, &names_rules, None),
     );
     cache.end();
@@ -176,11 +179,9 @@ fn lint_rules(
     doc: &Document,
     settings: &Settings,
     rules: &[&'static RuleMeta],
-    mut cache: Option<&mut LintCache>,
+    mut cache: Option<(&mut LintCache, &[BlockHash])>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    // Content hashes of the blocks, computed once for all block rules (only with a cache).
-    let mut hashes: Option<Vec<BlockHash>> = None;
     for (index, &rule) in rules.iter().enumerate() {
         if !settings.is_enabled(rule) {
             continue;
@@ -199,15 +200,9 @@ fn lint_rules(
             }
             Check::Block(check) | Check::BlockAndNext(check) => {
                 let reads_next = matches!(rule.check, Check::BlockAndNext(_));
-                let cache = cache.as_deref_mut().map(|cache| {
-                    let hashes: &[BlockHash] = hashes.get_or_insert_with(|| {
-                        doc.blocks()
-                            .iter()
-                            .map(|b| BlockHash::new(doc, b))
-                            .collect()
-                    });
-                    (cache, hashes)
-                });
+                let cache = cache
+                    .as_mut()
+                    .map(|(cache, hashes)| (&mut **cache, *hashes));
                 let blocks = BlockRule {
                     rule,
                     index,
@@ -240,7 +235,7 @@ fn run_guarded<T>(rule: &RuleMeta, mut found: T, check: impl FnOnce(&mut T)) -> 
 /// A block rule and how its results are cached.
 struct BlockRule {
     rule: &'static RuleMeta,
-    /// Position in the rule table (part of the cache key).
+    /// Position in the list of rules run (the same in every run: part of the cache key).
     index: usize,
     check: fn(&BlockContext<'_>, &mut Vec<Diagnostic>),
     /// [`Check::BlockAndNext`]: the next block is read too, and is part of the cache key.
@@ -354,6 +349,11 @@ struct BlockHash {
 }
 
 impl BlockHash {
+    /// The hash of each of the draft's blocks, in order.
+    fn of_blocks(doc: &Document) -> Vec<Self> {
+        doc.blocks().iter().map(|b| Self::new(doc, b)).collect()
+    }
+
     fn new(doc: &Document, block: &Block) -> Self {
         let source = xxhash_rust::xxh3::xxh3_128(block.span.slice(doc.source()).as_bytes());
         let text = if doc.kind() == DocumentKind::Markdown {
@@ -418,7 +418,7 @@ pub struct LintCache {
     /// The names analysis's block scans by block kind and the xxh3-128 of the block's text,
     /// for the names settings they were made with.
     names_settings: Option<Arc<NamesSettings>>,
-    names_scans: HashMap<(BlockKind, u128), (Arc<BlockScan>, u64)>,
+    names_scans: HashMap<(BlockKind, u128), (Arc<BlockScan>, u64), foldhash::fast::FixedState>,
     run: u64,
     /// Blocks whose findings were reused / computed, over the cache's lifetime.
     pub hits: u64,
@@ -460,7 +460,13 @@ impl LintCache {
     }
 
     /// Gives `doc` the names scans of the blocks seen in earlier runs, scanning only new ones.
-    fn provide_names_scans(&mut self, doc: &Document, settings: &Arc<NamesSettings>) {
+    /// `hashes[i]` identifies block `i`'s content.
+    fn provide_names_scans(
+        &mut self,
+        doc: &Document,
+        settings: &Arc<NamesSettings>,
+        hashes: &[BlockHash],
+    ) {
         if !self
             .names_settings
             .as_ref()
@@ -471,8 +477,8 @@ impl LintCache {
         }
         let run = self.run;
         let kept = &mut self.names_scans;
-        names::block_scans(doc, settings, |text, kind| {
-            let key = (kind, xxhash_rust::xxh3::xxh3_128(text.as_bytes()));
+        names::block_scans(doc, settings, |index, text, kind| {
+            let key = (kind, hashes[index].text);
             let entry = kept.entry(key).or_insert_with(|| {
                 (
                     Arc::new(BlockScan::new(text, kind, settings.gazetteer())),
@@ -490,11 +496,12 @@ impl LintCache {
     }
 
     /// Gives `doc` the facts of the paragraphs seen in earlier runs, computing only new ones.
-    fn provide_paragraph_facts(&mut self, doc: &Document) {
+    /// `hashes[i]` identifies block `i`'s content.
+    fn provide_paragraph_facts(&mut self, doc: &Document, hashes: &[BlockHash]) {
         let run = self.run;
         let facts = &mut self.facts;
-        doc.provide_paragraph_facts(|text| {
-            let key = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
+        doc.provide_paragraph_facts(|index, text| {
+            let key = hashes[index].text;
             let entry = facts
                 .entry(key)
                 .or_insert_with(|| (Arc::new(ParagraphFacts::compute(text)), run));
@@ -663,7 +670,8 @@ mod tests {
         let doc = Document::new(source, DocumentKind::Plain);
         PROBE_CALLS.store(0, Ordering::SeqCst);
         cache.begin(settings);
-        let cached = lint_rules(&doc, settings, &[&PROBE], Some(cache));
+        let hashes = BlockHash::of_blocks(&doc);
+        let cached = lint_rules(&doc, settings, &[&PROBE], Some((cache, &hashes)));
         cache.end();
         let calls = PROBE_CALLS.load(Ordering::SeqCst);
         assert_eq!(cached, lint_rules(&doc, settings, &[&PROBE], None));

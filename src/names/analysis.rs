@@ -605,16 +605,18 @@ pub struct BlockScans {
 }
 
 impl BlockScans {
-    /// `scan(text, kind)` gives the scan of each block (computed, or kept from before).
+    /// `scan(block index, text, kind)` gives the scan of each block (computed, or kept from
+    /// before).
     pub fn new(
         doc: &Document,
         settings: &Arc<NamesSettings>,
-        mut scan: impl FnMut(&str, BlockKind) -> Arc<BlockScan>,
+        mut scan: impl FnMut(usize, &str, BlockKind) -> Arc<BlockScan>,
     ) -> Self {
         let scans = doc
             .blocks()
             .iter()
-            .map(|block| scan(doc.block_text(block), block.kind))
+            .enumerate()
+            .map(|(index, block)| scan(index, doc.block_text(block), block.kind))
             .collect();
         Self {
             settings: Arc::clone(settings),
@@ -627,11 +629,10 @@ impl BlockScans {
     }
 }
 
-/// The acronyms of one block (the whole of `text`), sorted by position.
+/// The acronyms of one block (the whole of `text`), sorted by position; `block` is 0 until the
+/// draft is put together.
 fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<AcronymUse> {
     let span = TextRange::new(0, text.len());
-    // Set when the draft is put together.
-    let index = 0;
     let mut hits: Vec<AcronymHit> = Vec::new();
     let mut uses: Vec<AcronymUse> = Vec::new();
     gazetteer.find_acronyms_in_block(text, span, &stream.tokens, &mut hits);
@@ -652,7 +653,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
             } else {
                 AcronymStyle::Plain
             },
-            block: index,
+            block: 0,
             owner: Some(hit.org),
             ignore: None,
             definition: None,
@@ -678,7 +679,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
                     possessive: false,
                     key,
                     style: AcronymStyle::Dotted,
-                    block: index,
+                    block: 0,
                     owner: Some(owner),
                     ignore: None,
                     definition: None,
@@ -710,7 +711,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
                     possessive,
                     key: base_text.to_string(),
                     style: AcronymStyle::Plain,
-                    block: index,
+                    block: 0,
                     owner: None,
                     ignore: gazetteer.units.contains(base_text).then_some(Ignore::Unit),
                     definition: None,
@@ -736,7 +737,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
                 possessive,
                 key: base_text.to_string(),
                 style: AcronymStyle::Plain,
-                block: index,
+                block: 0,
                 owner: gazetteer.acronym_owner(base_text),
                 ignore: None,
                 definition: None,
@@ -761,7 +762,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
                 possessive: possessive && range.end == base.end,
                 key: key.to_string(),
                 style,
-                block: index,
+                block: 0,
                 owner: gazetteer.acronym_owner(key),
                 ignore: designation.then_some(Ignore::Symbol),
                 definition: None,

@@ -29,7 +29,7 @@ pub fn analysis(ctx: &Context<'_>) -> Arc<Analysis> {
         |analysis: &Analysis| analysis.is_for(settings),
         || {
             // The language server's lint cache provides the scans of blocks it saw before;
-            // otherwise they are made here and dropped with the draft's other scratch.
+            // otherwise each block is scanned here and its scan dropped once put in.
             match ctx.doc.memoized::<BlockScans>() {
                 Some(scans) if scans.is_for(settings) => {
                     Analysis::from_scans(ctx.doc, Arc::clone(settings), &scans.scans)
@@ -41,11 +41,11 @@ pub fn analysis(ctx: &Context<'_>) -> Arc<Analysis> {
 }
 
 /// The scans of a draft's blocks for `settings`: kept with the draft once computed, each from
-/// `scan(text, kind)` (which may reuse one kept by block content).
+/// `scan(block index, text, kind)` (which may reuse one kept by block content).
 pub fn block_scans(
     doc: &Document,
     settings: &Arc<NamesSettings>,
-    scan: impl FnMut(&str, BlockKind) -> Arc<BlockScan>,
+    scan: impl FnMut(usize, &str, BlockKind) -> Arc<BlockScan>,
 ) -> Arc<BlockScans> {
     doc.memo(
         |scans: &BlockScans| scans.is_for(settings),
