@@ -18,6 +18,8 @@ mod common;
 mod drafts;
 #[path = "../tests/common/lsp_client.rs"]
 mod lsp_client;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -195,15 +197,7 @@ async fn main() {
         "sherpa lsp benchmark: drafts built from {origin} ({} KB)",
         source.len() / 1024
     );
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "machine: {} cores, load average {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    support::print_machine();
     println!(
         "{:>15} {:>9} {:>6} {:>10} {:>10} {:>10} {:>9} | engine alone: {:>9} {:>9} {:>9}",
         "draft",
