@@ -45,7 +45,18 @@ pub struct Client {
 impl Client {
     /// `sherpa lsp`, the built binary, over stdio.
     pub fn spawn(env: &[(&str, &str)]) -> Client {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_sherpa"));
+        // `SHERPA_BENCH_SERVER="valgrind --tool=callgrind target/profiling/sherpa"` runs the
+        // server under a profiler (benches only; tests never set it).
+        let program = std::env::var("SHERPA_BENCH_SERVER").unwrap_or_default();
+        let mut words = program.split_whitespace();
+        let mut command = match words.next() {
+            Some(first) => {
+                let mut command = tokio::process::Command::new(first);
+                command.args(words);
+                command
+            }
+            None => tokio::process::Command::new(env!("CARGO_BIN_EXE_sherpa")),
+        };
         command
             .arg("lsp")
             .env("SHERPA_LOG", "info")
