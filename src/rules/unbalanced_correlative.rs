@@ -545,6 +545,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn word_start_search_agrees_with_the_automaton_on_every_sub_span() {
+        let text = "Neither the EU nor NATO; either (a) or b. Both x and y, not only A but also B. \
+                    Whether or not; between 3 and 4, from 1990 to 2000, on the one hand, \
+                    on the other hand. neither—nor “either” Bothered oneself; fromage 1 either \
+                    zzzzzzzzzzzzzzzz whether zzzzzzzzzzzzzzzz Neither zzzzzzzzzzzzzzzz";
+        for start in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+            for end in (start..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                let span = TextRange::new(start, end);
+                let mut fast = Vec::new();
+                find_triggers(text, span, &mut fast);
+                assert_eq!(fast, triggers_by_automaton(text, span), "{start}..{end}");
+            }
+        }
+    }
+
     use crate::config::Settings;
     use crate::diagnostic::Applicability;
     use crate::document::{Document, DocumentKind};
