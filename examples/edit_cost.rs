@@ -9,6 +9,9 @@
 //! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*one_edit*' \
 //!     target/profiling/examples/edit_cost 1000000 all
 //! cargo run --release --example edit_cost -- 10000000 duplicates   # 10 MB, one row
+//! # every rule on one thread, so the toggle sees the names rules too (they run beside the others):
+//! SHERPA_ONE_THREAD=1 valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*one_edit*' \
+//!     target/profiling/examples/edit_cost 100000 all
 //! ```
 //!
 //! The second argument picks one row: `all`, `duplicates` or a rule name.
@@ -25,6 +28,17 @@ use sherpa::{Document, DocumentKind, Settings};
 mod drafts;
 
 fn main() {
+    // `SHERPA_ONE_THREAD=1`: everything on one rayon worker (`rayon::join` inside the lint runs
+    // both halves there), so a profiler toggled on `one_edit` sees the names rules too.
+    if std::env::var_os("SHERPA_ONE_THREAD").is_some() {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+        pool.expect("a one-thread pool").install(measure);
+    } else {
+        measure();
+    }
+}
+
+fn measure() {
     let size: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())

@@ -47,6 +47,38 @@ pub struct Block {
     pub span: TextRange,
 }
 
+/// Where a text changed between two versions: bytes before `start` are the same in both, and
+/// the old text from `old_end` on is the new text from `new_end` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextChange {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+}
+
+impl TextChange {
+    /// `old[start..old_end]` replaced by `inserted` bytes.
+    pub fn replace(start: usize, old_end: usize, inserted: usize) -> Self {
+        Self {
+            start,
+            old_end,
+            new_end: start + inserted,
+        }
+    }
+
+    /// This change followed by `next` (made on the text this one produced), as one change.
+    pub fn then(self, next: TextChange) -> Self {
+        // The end of both changed regions in the middle text, taken back to the old text and
+        // forward to the new one.
+        let middle_end = self.new_end.max(next.old_end);
+        Self {
+            start: self.start.min(next.start),
+            old_end: middle_end - self.new_end + self.old_end,
+            new_end: middle_end - next.old_end + next.new_end,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Document {
     source: String,
@@ -57,6 +89,11 @@ pub struct Document {
     blocks: Vec<Block>,
     lines: LineIndex,
     suppressions: Suppressions,
+    /// The xxh3-128 of each block's source text, computed once on first use.
+    block_hashes: OnceLock<Vec<u128>>,
+    /// Hashes known before they are asked for: those of the blocks an edit left alone (see
+    /// [`Document::edited`]), by block index.
+    inherited_hashes: Vec<Option<u128>>,
     /// Per-block facts for the duplicate rules, computed once on first use.
     paragraph_facts: OnceLock<Vec<Arc<ParagraphFacts>>>,
     /// Facts several rules derive from this draft, computed once (see [`Document::memo`]).
@@ -85,9 +122,86 @@ impl Document {
             blocks,
             lines,
             suppressions,
+            block_hashes: OnceLock::new(),
+            inherited_hashes: Vec::new(),
             paragraph_facts: OnceLock::new(),
             memo: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The draft `source`, which is `previous`'s text with `change` made: the same document as
+    /// [`Document::new`] gives, built by re-reading only the lines and paragraphs the change
+    /// touched (plain text; Markdown is parsed again whole). A keystroke in a long draft then
+    /// costs its paragraph, not the draft. The hashes of untouched blocks are carried over.
+    pub fn edited(previous: &Document, source: String, change: TextChange) -> Self {
+        let consistent = change.start <= change.old_end
+            && change.start <= change.new_end
+            && change.old_end <= previous.source.len()
+            && change.new_end <= source.len()
+            && previous.source.len() - change.old_end == source.len() - change.new_end;
+        if previous.kind != DocumentKind::Plain || !consistent {
+            return Self::new(source, previous.kind);
+        }
+        let lines = LineIndex::edited(&previous.lines, &source, change);
+        let blocks = plain::edited_blocks(&previous.blocks, &source, &lines, change);
+        let mut inherited_hashes = Vec::new();
+        if let Some(old_hashes) = previous.block_hashes.get() {
+            // Untouched blocks keep their text: matched by position, before or after the change.
+            let old = &previous.blocks;
+            let mut i = 0;
+            inherited_hashes = blocks
+                .iter()
+                .map(|block| {
+                    let old_span = if block.span.end <= change.start {
+                        block.span
+                    } else if block.span.start >= change.new_end {
+                        TextRange::new(
+                            block.span.start - change.new_end + change.old_end,
+                            block.span.end - change.new_end + change.old_end,
+                        )
+                    } else {
+                        return None;
+                    };
+                    while i < old.len() && old[i].span.start < old_span.start {
+                        i += 1;
+                    }
+                    (i < old.len() && old[i].span == old_span && old[i].kind == block.kind)
+                        .then(|| old_hashes[i])
+                })
+                .collect();
+        }
+        Self {
+            source,
+            masked: None,
+            kind: DocumentKind::Plain,
+            blocks,
+            lines,
+            suppressions: Suppressions::default(),
+            block_hashes: OnceLock::new(),
+            inherited_hashes,
+            paragraph_facts: OnceLock::new(),
+            memo: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The xxh3-128 of each block's source text (same order as [`Document::blocks`]): what
+    /// identifies a block's content for everything kept between versions of a draft.
+    pub fn block_hashes(&self) -> &[u128] {
+        self.block_hashes.get_or_init(|| {
+            self.blocks
+                .iter()
+                .enumerate()
+                .map(|(index, block)| {
+                    self.inherited_hashes
+                        .get(index)
+                        .copied()
+                        .flatten()
+                        .unwrap_or_else(|| {
+                            xxhash_rust::xxh3::xxh3_128(block.span.slice(&self.source).as_bytes())
+                        })
+                })
+                .collect()
+        })
     }
 
     /// A value computed from this draft once and shared by every rule that asks for the same
@@ -234,6 +348,99 @@ impl Document {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces drafts are made of, line breaks of every kind and blank lines included; the long
+    /// one makes runs of one paragraph per line.
+    const PIECES: &[&str] = &[
+        "We ",
+        "welcome the ",
+        "Parties. ",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\r",
+        "\r\n\r\n",
+        "  \n",
+        "- ",
+        "• item ",
+        "Ж世😀 ",
+        "\t",
+        "(a) ",
+        "the long sentence of a paragraph written on one line as many communiqués are written ",
+    ];
+
+    fn text_of(pieces: &[usize]) -> String {
+        pieces.iter().map(|&p| PIECES[p % PIECES.len()]).collect()
+    }
+
+    fn assert_same_document(edited: &Document, fresh: &Document) {
+        assert_eq!(edited.blocks(), fresh.blocks());
+        assert_eq!(edited.lines().line_count(), fresh.lines().line_count());
+        for line in 0..fresh.lines().line_count() {
+            assert_eq!(
+                edited.lines().line_start(line),
+                fresh.lines().line_start(line)
+            );
+        }
+        assert_eq!(edited.block_hashes(), fresh.block_hashes());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Edits one after another, merged into one change, then the document rebuilt from the
+        /// old one: the same as parsing the new text from scratch.
+        #[test]
+        fn edited_document_equals_a_fresh_one(
+            base in proptest::collection::vec(0usize..100, 0..40),
+            edits in proptest::collection::vec(
+                (0usize..10_000, 0usize..8, proptest::collection::vec(0usize..100, 0..4)),
+                1..5,
+            ),
+            hashed in any::<bool>(),
+        ) {
+            let old_text = text_of(&base);
+            let old = Document::new(old_text.clone(), DocumentKind::Plain);
+            if hashed {
+                old.block_hashes();
+            }
+            let mut text = old_text.clone();
+            let mut merged: Option<TextChange> = None;
+            for (at, removed, inserted) in edits {
+                let start = crate::line_index::floor_char_boundary(&text, at % (text.len() + 1));
+                let end = crate::line_index::floor_char_boundary(&text, start + removed);
+                let piece = text_of(&inserted);
+                text.replace_range(start..end, &piece);
+                let change = TextChange::replace(start, end, piece.len());
+                merged = Some(merged.map_or(change, |m| m.then(change)));
+            }
+            let change = merged.unwrap();
+            prop_assert_eq!(&old_text[..change.start], &text[..change.start]);
+            prop_assert_eq!(&old_text[change.old_end..], &text[change.new_end..]);
+            let edited = Document::edited(&old, text.clone(), change);
+            assert_same_document(&edited, &Document::new(text, DocumentKind::Plain));
+        }
+    }
+
+    #[test]
+    fn an_edit_in_one_paragraph_keeps_the_others_hashes() {
+        let old_text = "First paragraph.\n\nSecond paragraph.\r\n\r\nThird paragraph.\n";
+        let old = Document::new(old_text, DocumentKind::Plain);
+        old.block_hashes();
+        let at = old_text.find("Second").unwrap();
+        let text = format!("{}x{}", &old_text[..at], &old_text[at..]);
+        let edited = Document::edited(&old, text.clone(), TextChange::replace(at, at, 1));
+        assert_eq!(
+            edited
+                .inherited_hashes
+                .iter()
+                .filter(|h| h.is_some())
+                .count(),
+            2
+        );
+        assert!(edited.inherited_hashes[1].is_none());
+        assert_same_document(&edited, &Document::new(text, DocumentKind::Plain));
+    }
 
     fn removal(source: &str, index: usize) -> String {
         let doc = Document::new(source, DocumentKind::Plain);

@@ -1,5 +1,7 @@
 //! Byte offset → line and column, built once per document.
 
+use crate::document::TextChange;
+
 /// Line starts of a text; only `\n`, `\r\n` and `\r` break lines, as in LSP.
 #[derive(Clone, Debug, Default)]
 pub struct LineIndex {
@@ -32,6 +34,52 @@ impl LineIndex {
         Self {
             starts,
             len: text.len(),
+        }
+    }
+
+    /// The index of `text`, made from `previous` (the index of the text before `change`) by
+    /// scanning only the lines the change touched: line starts before it are kept, those after
+    /// it are shifted.
+    pub fn edited(previous: &LineIndex, text: &str, change: TextChange) -> Self {
+        let bytes = text.as_bytes();
+        // From the start of the line holding the byte before the change: a "\r" there may
+        // now be followed by "\n" and end its line elsewhere.
+        let first = previous.line_of(change.start.saturating_sub(1));
+        let mut starts = previous.starts[..=first].to_vec();
+        let mut i = starts[first];
+        let old_len = previous.len;
+        loop {
+            let Some(pos) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) else {
+                return Self {
+                    starts,
+                    len: text.len(),
+                };
+            };
+            let at = i + pos;
+            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            };
+            starts.push(next);
+            i = next;
+            // A line start whose break lies at or past the change's end (so the break and the
+            // byte after it are unchanged) is a line start of the old text too, shifted: every
+            // later one is.
+            if next > change.new_end {
+                let old_next = next - change.new_end + change.old_end;
+                let later = previous.starts.partition_point(|&s| s <= old_next);
+                starts.extend(
+                    previous.starts[later..]
+                        .iter()
+                        .map(|&s| s - change.old_end + change.new_end),
+                );
+                debug_assert_eq!(old_len - change.old_end, text.len() - change.new_end);
+                return Self {
+                    starts,
+                    len: text.len(),
+                };
+            }
         }
     }
 

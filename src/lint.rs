@@ -351,11 +351,15 @@ struct BlockHash {
 impl BlockHash {
     /// The hash of each of the draft's blocks, in order.
     fn of_blocks(doc: &Document) -> Vec<Self> {
-        doc.blocks().iter().map(|b| Self::new(doc, b)).collect()
+        doc.blocks()
+            .iter()
+            .zip(doc.block_hashes())
+            .map(|(block, &source)| Self::new(doc, block, source))
+            .collect()
     }
 
-    fn new(doc: &Document, block: &Block) -> Self {
-        let source = xxhash_rust::xxh3::xxh3_128(block.span.slice(doc.source()).as_bytes());
+    /// `source`: the hash of the block's source text ([`Document::block_hashes`]).
+    fn new(doc: &Document, block: &Block, source: u128) -> Self {
         let text = if doc.kind() == DocumentKind::Markdown {
             xxhash_rust::xxh3::xxh3_128(block.span.slice(doc.text()).as_bytes())
         } else {

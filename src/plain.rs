@@ -3,7 +3,7 @@
 //! is hard-wrapped and the lines belong together.
 
 use crate::diagnostic::TextRange;
-use crate::document::{Block, BlockKind};
+use crate::document::{Block, BlockKind, TextChange};
 use crate::line_index::LineIndex;
 
 /// A line longer than this (in characters) was not hard-wrapped: its run is one paragraph per line.
@@ -11,18 +11,69 @@ const WRAP_WIDTH: usize = 100;
 
 pub fn blocks(source: &str, lines: &LineIndex) -> Vec<Block> {
     let mut blocks = Vec::new();
+    blocks_of_lines(source, lines, 0..lines.line_count(), &mut blocks);
+    blocks
+}
+
+/// The blocks of `text` from those of `previous` (the text before `change`): only the runs of
+/// non-blank lines the change touched are split again. `lines` indexes `text`.
+pub fn edited_blocks(
+    previous: &[Block],
+    text: &str,
+    lines: &LineIndex,
+    change: TextChange,
+) -> Vec<Block> {
+    let is_blank = |line: usize| line_range(text, lines, line).slice(text).trim().is_empty();
+    // Runs end at blank lines, which the change left alone: before its start, after its end.
+    let mut first = lines.line_of(change.start);
+    while first > 0 && !is_blank(first - 1) {
+        first -= 1;
+    }
+    let mut last = lines.line_of(change.new_end) + 1;
+    while last < lines.line_count() && !is_blank(last) {
+        last += 1;
+    }
+    let resplit_from = lines.line_start(first);
+    let resplit_to = lines.line_start(last);
+    let kept_before = previous.partition_point(|b| b.span.end <= resplit_from);
+    let mut blocks = previous[..kept_before].to_vec();
+    blocks_of_lines(text, lines, first..last, &mut blocks);
+    if last < lines.line_count() {
+        // `last` is a blank line after the change: the blocks after it are the old ones moved.
+        let old_resplit_to = resplit_to - change.new_end + change.old_end;
+        let kept_after = previous.partition_point(|b| b.span.start < old_resplit_to);
+        blocks.extend(previous[kept_after..].iter().map(|b| Block {
+            kind: b.kind,
+            span: TextRange::new(
+                b.span.start - change.old_end + change.new_end,
+                b.span.end - change.old_end + change.new_end,
+            ),
+        }));
+    }
+    blocks
+}
+
+fn line_range(source: &str, lines: &LineIndex, line: usize) -> TextRange {
+    TextRange::new(lines.line_start(line), lines.line_end(line, source))
+}
+
+fn blocks_of_lines(
+    source: &str,
+    lines: &LineIndex,
+    range: std::ops::Range<usize>,
+    blocks: &mut Vec<Block>,
+) {
     let mut run: Vec<TextRange> = Vec::new();
-    for line in 0..lines.line_count() {
-        let range = TextRange::new(lines.line_start(line), lines.line_end(line, source));
+    for line in range {
+        let range = line_range(source, lines, line);
         if range.slice(source).trim().is_empty() {
-            flush_run(source, &run, &mut blocks);
+            flush_run(source, &run, blocks);
             run.clear();
         } else {
             run.push(range);
         }
     }
-    flush_run(source, &run, &mut blocks);
-    blocks
+    flush_run(source, &run, blocks);
 }
 
 fn flush_run(source: &str, run: &[TextRange], blocks: &mut Vec<Block>) {

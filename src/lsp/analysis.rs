@@ -18,7 +18,7 @@ use super::server::{CrossDraftPass, Outgoing, State, lock};
 use super::workspace::ScannedDraft;
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
-use crate::document::{Document, DocumentKind};
+use crate::document::{Document, DocumentKind, TextChange};
 use crate::lint::{self, LintCache};
 use crate::rules::WorkspaceDoc;
 
@@ -67,6 +67,8 @@ struct Snapshot {
     revision: u64,
     version: i32,
     cache: Arc<Mutex<LintCache>>,
+    /// The last linted version and how the text changed since, to parse only what changed.
+    previous: Option<(Arc<Document>, TextChange)>,
 }
 
 /// Brings one draft up to date: lints its current revision unless done already and refreshes
@@ -119,6 +121,11 @@ fn ensure_linted(state: &State, uri: &Uri) -> Option<bool> {
             revision: draft.revision,
             version: draft.version,
             cache: draft.cache.clone(),
+            previous: draft.linted.as_ref().and_then(|linted| {
+                draft
+                    .changes_since(linted.revision, linted.doc.source().len())
+                    .map(|change| (linted.doc.clone(), change))
+            }),
         }
     };
     let linted = lint_snapshot(state, snapshot);
@@ -129,6 +136,7 @@ fn ensure_linted(state: &State, uri: &Uri) -> Option<bool> {
             .as_ref()
             .is_none_or(|l| l.revision < linted.revision)
     {
+        draft.linted_up_to(linted.revision);
         draft.linted = Some(linted);
     }
     Some(true)
@@ -154,7 +162,10 @@ fn lint_snapshot(state: &State, snapshot: Snapshot) -> Arc<Linted> {
             "injected panic in a lint job (test hook)"
         );
     }
-    let doc = Document::new(text, snapshot.kind);
+    let doc = match snapshot.previous {
+        Some((previous, change)) => Document::edited(&previous, text, change),
+        None => Document::new(text, snapshot.kind),
+    };
     // The cache is taken out for the run, so no lock is held while rules work: a second job
     // for the same draft meanwhile starts from an empty cache instead of waiting.
     let mut cache = std::mem::take(&mut *lock(&snapshot.cache));

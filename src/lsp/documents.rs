@@ -10,7 +10,7 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::analysis::{CrossFindings, Linted};
 use super::convert::{self, Encoding};
-use crate::document::DocumentKind;
+use crate::document::{DocumentKind, TextChange};
 use crate::lint::LintCache;
 
 pub struct Draft {
@@ -31,6 +31,37 @@ pub struct Draft {
     pub cross: Option<Arc<CrossFindings>>,
     /// Block-rule findings by block content, reused from one lint of this draft to the next.
     pub cache: Arc<Mutex<LintCache>>,
+    /// Where the text changed at each revision not yet linted (byte offsets), so that the next
+    /// lint re-reads only those places of the last linted version (see [`Draft::changes_since`]).
+    edits: Vec<(u64, TextChange)>,
+    /// Edits up to this revision were dropped (a long run of edits with no lint between).
+    edits_dropped_to: u64,
+}
+
+/// Edits kept without a lint in between, at most: past this, the next lint parses afresh.
+const MAX_KEPT_EDITS: usize = 4096;
+
+impl Draft {
+    /// How the text changed from revision `base` (a linted version, whose text is
+    /// `base_len` bytes long) to the current one, as one change; `None` when that is not known.
+    pub fn changes_since(&self, base: u64, base_len: usize) -> Option<TextChange> {
+        if base < self.edits_dropped_to {
+            return None;
+        }
+        let unchanged = TextChange::replace(base_len, base_len, 0);
+        Some(
+            self.edits
+                .iter()
+                .filter(|(revision, _)| *revision > base)
+                .fold(unchanged, |merged, (_, change)| merged.then(*change)),
+        )
+        .filter(|merged| merged.old_end <= base_len && merged.new_end <= self.rope.len_bytes())
+    }
+
+    /// Forgets the edits a lint of revision `linted` has taken in.
+    pub fn linted_up_to(&mut self, linted: u64) {
+        self.edits.retain(|(revision, _)| *revision > linted);
+    }
 }
 
 /// What an edit did to a draft.
@@ -77,6 +108,8 @@ impl DocumentStore {
                 linted: None,
                 cross: None,
                 cache: Arc::new(Mutex::new(LintCache::new())),
+                edits: Vec::new(),
+                edits_dropped_to: revision,
             },
         );
         revision
@@ -93,8 +126,19 @@ impl DocumentStore {
         let revision = self.next_revision();
         let draft = self.drafts.get_mut(uri)?;
         let mut clamped = 0;
+        let mut merged: Option<TextChange> = None;
         for change in changes {
-            clamped += apply_change(&mut draft.rope, change, encoding);
+            let (clamped_here, edit) = apply_change(&mut draft.rope, change, encoding);
+            clamped += clamped_here;
+            merged = Some(merged.map_or(edit, |m| m.then(edit)));
+        }
+        if let Some(edit) = merged {
+            if draft.edits.len() >= MAX_KEPT_EDITS {
+                draft.edits.clear();
+                draft.edits_dropped_to = revision;
+            } else {
+                draft.edits.push((revision, edit));
+            }
         }
         draft.version = version;
         draft.revision = revision;
@@ -138,15 +182,17 @@ impl DocumentStore {
     }
 }
 
-/// Applies one content change; returns how many of its positions had to be clamped.
+/// Applies one content change; returns how many of its positions had to be clamped, and where
+/// the text changed in bytes.
 pub fn apply_change(
     rope: &mut Rope,
     change: &TextDocumentContentChangeEvent,
     encoding: Encoding,
-) -> usize {
+) -> (usize, TextChange) {
     let Some(range) = change.range else {
+        let old_len = rope.len_bytes();
         *rope = Rope::from_str(&change.text);
-        return 0;
+        return (0, TextChange::replace(0, old_len, change.text.len()));
     };
     let start = convert::resolve(rope, range.start, encoding);
     let end = convert::resolve(rope, range.end, encoding);
@@ -155,9 +201,14 @@ pub fn apply_change(
     } else {
         (end.char_index, start.char_index)
     };
+    let edit = TextChange::replace(
+        rope.char_to_byte(from),
+        rope.char_to_byte(to),
+        change.text.len(),
+    );
     rope.remove(from..to);
     rope.insert(from, &change.text);
-    usize::from(start.clamped) + usize::from(end.clamped)
+    (usize::from(start.clamped) + usize::from(end.clamped), edit)
 }
 
 #[cfg(test)]
@@ -261,6 +312,40 @@ mod tests {
                 let draft = store.get(&uri).unwrap();
                 prop_assert_eq!(draft.rope.to_string(), expected.clone());
                 prop_assert_eq!(draft.version, version);
+            }
+        }
+
+        /// What the store says changed since a linted version, made into a document from the
+        /// linted one, is the document of the current text (plain drafts, several changes per
+        /// notification, a lint in the middle).
+        #[test]
+        fn changes_since_a_lint_rebuild_the_current_document(
+            initial in text(),
+            first in prop::collection::vec(edit(), 0..6),
+            second in prop::collection::vec(edit(), 1..6),
+            encoding in encoding(),
+        ) {
+            use crate::document::Document;
+            let uri: Uri = "file:///drafts/a.txt".parse().unwrap();
+            let mut store = DocumentStore::default();
+            let opened = store.open(uri.clone(), "a.txt".into(), None, DocumentKind::Plain, &initial, 1);
+            let mut linted = (opened, Document::new(initial.clone(), DocumentKind::Plain));
+            linted.1.block_hashes();
+            for (round, edits) in [first, second].iter().enumerate() {
+                for (n, change) in edits.iter().enumerate() {
+                    let changes = vec![change.clone(); 1 + n % 2];
+                    store.change(&uri, (round * 10 + n) as i32 + 2, &changes, encoding).unwrap();
+                }
+                let draft = store.get_mut(&uri).unwrap();
+                let text = draft.rope.to_string();
+                let change = draft.changes_since(linted.0, linted.1.source().len()).unwrap();
+                let edited = Document::edited(&linted.1, text.clone(), change);
+                let fresh = Document::new(text, DocumentKind::Plain);
+                prop_assert_eq!(edited.blocks(), fresh.blocks());
+                prop_assert_eq!(edited.block_hashes(), fresh.block_hashes());
+                prop_assert_eq!(edited.lines().line_count(), fresh.lines().line_count());
+                draft.linted_up_to(draft.revision);
+                linted = (draft.revision, edited);
             }
         }
 
