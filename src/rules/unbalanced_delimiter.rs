@@ -251,10 +251,10 @@ fn next_interesting(bytes: &[u8], mut from: usize, end: usize) -> usize {
                     | (b == 0xEF),
             );
         }
-        if hits != 0 {
-            if let Some(at) = chunk.iter().position(|&b| INTERESTING[b as usize]) {
-                return from + at;
-            }
+        if hits != 0
+            && let Some(at) = chunk.iter().position(|&b| INTERESTING[b as usize])
+        {
+            return from + at;
         }
         from += CHUNK;
     }
