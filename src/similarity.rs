@@ -21,7 +21,7 @@ use std::sync::{LazyLock, OnceLock};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::diagnostic::TextRange;
-use crate::text::{Normalizer, sentences, words};
+use crate::text::{normalize_with_words, sentences};
 
 /// The fixed seed of every hash in this module. Changing it invalidates cached facts.
 const SEED: u64 = 0x7368_6572_7061_0001;
@@ -82,7 +82,8 @@ pub struct ParagraphFacts {
 #[derive(Default)]
 struct Scratch {
     normalized: Vec<u8>,
-    word: String,
+    /// Each sentence's span in `normalized`.
+    sentence_spans: Vec<(u32, u32)>,
     shingles: Vec<u64>,
     repeats: Vec<(u64, u32)>,
 }
@@ -100,59 +101,55 @@ impl ParagraphFacts {
     fn compute_with(text: &str, scratch: &mut Scratch) -> Self {
         let Scratch {
             normalized,
-            word,
+            sentence_spans,
             shingles,
             repeats,
         } = scratch;
-        let whole = TextRange::new(0, text.len());
-
-        // One normalization pass gives the paragraph's hash and each sentence's: normalizing
-        // piece by piece writes what normalizing the whole would, and a sentence (trimmed)
-        // starts right after the space its gap owes.
-        let mut sentence_facts: Vec<SentenceFacts> = Vec::new();
-        normalized.clear();
-        normalized.reserve(text.len());
-        let mut normalizer = Normalizer::default();
-        let mut at = 0;
-        for range in sentences(text, whole) {
-            normalizer.push(&text[at..range.start], normalized);
-            normalizer.flush_space(normalized);
-            let start = normalized.len();
-            normalizer.push(range.slice(text), normalized);
-            sentence_facts.push(SentenceFacts {
+        let ranges = sentences(text, TextRange::new(0, text.len()));
+        let mut sentence_facts: Vec<SentenceFacts> = ranges
+            .iter()
+            .map(|&range| SentenceFacts {
                 range,
                 words: 0,
-                hash: xxh3_64_with_seed(&normalized[start..], SEED),
-            });
-            at = range.end;
-        }
-        normalizer.push(&text[at..], normalized);
-        let exact = xxh3_64_with_seed(normalized, SEED);
-        let normalized_len = normalized.len() as u32;
+                hash: 0,
+            })
+            .collect();
 
+        // One pass over the bytes gives the normalized text (hashed whole and by sentence) and
+        // the words, whose folded forms are slices of it.
         shingles.clear();
         let mut words_seen = 0u32;
         let mut previous: Option<u64> = None;
         let mut sentence = 0;
-        for range in words(text, whole) {
-            // Sentences never split a word: they end at punctuation followed by a space.
-            while sentence < sentence_facts.len()
-                && range.start >= sentence_facts[sentence].range.end
-            {
-                sentence += 1;
-            }
-            if let Some(s) = sentence_facts.get_mut(sentence)
-                && range.start >= s.range.start
-            {
-                s.words += 1;
-            }
-            let hash = word_hash(range.slice(text), word);
-            words_seen += 1;
-            if let Some(previous) = previous {
-                shingles.push(pair_hash(previous, hash));
-            }
-            previous = Some(hash);
+        normalize_with_words(
+            text,
+            &ranges,
+            normalized,
+            sentence_spans,
+            |start, folded| {
+                // Sentences never split a word: they end at punctuation followed by a space.
+                while sentence < sentence_facts.len() && start >= sentence_facts[sentence].range.end
+                {
+                    sentence += 1;
+                }
+                if let Some(s) = sentence_facts.get_mut(sentence)
+                    && start >= s.range.start
+                {
+                    s.words += 1;
+                }
+                let hash = xxh3_64_with_seed(folded, SEED);
+                words_seen += 1;
+                if let Some(previous) = previous {
+                    shingles.push(pair_hash(previous, hash));
+                }
+                previous = Some(hash);
+            },
+        );
+        for (facts, &(start, end)) in sentence_facts.iter_mut().zip(sentence_spans.iter()) {
+            facts.hash = xxh3_64_with_seed(&normalized[start as usize..end as usize], SEED);
         }
+        let exact = xxh3_64_with_seed(normalized, SEED);
+        let normalized_len = normalized.len() as u32;
         if words_seen == 1 {
             shingles.extend(previous);
         }
@@ -233,27 +230,6 @@ impl ParagraphFacts {
             .iter()
             .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
     }
-}
-
-/// A word's hash with case, apostrophe and hyphen style folded, without allocating for the
-/// common all-lowercase ASCII word.
-fn word_hash(word: &str, buffer: &mut String) -> u64 {
-    if word
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        return xxh3_64_with_seed(word.as_bytes(), SEED);
-    }
-    buffer.clear();
-    for c in word.chars() {
-        match c {
-            '’' | '‘' | '‛' | '`' => buffer.push('\''),
-            '‐' | '‑' => buffer.push('-'),
-            c if c.is_ascii() => buffer.push(c.to_ascii_lowercase()),
-            c => buffer.extend(c.to_lowercase()),
-        }
-    }
-    xxh3_64_with_seed(buffer.as_bytes(), SEED)
 }
 
 /// Combines two hashes (of words, or of a shingle and its repeat number) into one: an
@@ -906,6 +882,7 @@ impl IncrementalMatches {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::words;
 
     /// Sentence facts computed the plain way, sentence by sentence: the reference for the
     /// single pass in [`ParagraphFacts::compute`].
@@ -918,6 +895,91 @@ mod tests {
                 hash: xxh3_64_with_seed(crate::text::normalize(range.slice(text)).as_bytes(), SEED),
             })
             .collect()
+    }
+
+    /// A word's hash with case, apostrophe and hyphen style folded, without allocating for the
+    /// common all-lowercase ASCII word.
+    pub(super) fn word_hash(word: &str, buffer: &mut String) -> u64 {
+        if word
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            return xxh3_64_with_seed(word.as_bytes(), SEED);
+        }
+        buffer.clear();
+        for c in word.chars() {
+            match c {
+                '’' | '‘' | '‛' | '`' => buffer.push('\''),
+                '‐' | '‑' => buffer.push('-'),
+                c if c.is_ascii() => buffer.push(c.to_ascii_lowercase()),
+                c => buffer.extend(c.to_lowercase()),
+            }
+        }
+        xxh3_64_with_seed(buffer.as_bytes(), SEED)
+    }
+
+    /// Facts computed the plain way, in separate passes (sentences, normalization, words):
+    /// the reference for the single pass in [`ParagraphFacts::compute`].
+    fn reference_facts(text: &str) -> (u32, u64, u32, Vec<u32>, Vec<SentenceFacts>) {
+        let whole = TextRange::new(0, text.len());
+        let normalized = crate::text::normalize(text);
+        let mut word = String::new();
+        let hashes: Vec<u64> = words(text, whole)
+            .map(|range| word_hash(range.slice(text), &mut word))
+            .collect();
+        let mut shingles: Vec<u64> = hashes.windows(2).map(|w| pair_hash(w[0], w[1])).collect();
+        if hashes.len() == 1 {
+            shingles.push(hashes[0]);
+        }
+        number_repeats(&mut shingles, &mut Vec::new());
+        (
+            hashes.len() as u32,
+            xxh3_64_with_seed(normalized.as_bytes(), SEED),
+            normalized.len() as u32,
+            shingles.iter().map(|&h| (h >> 32) as u32).collect(),
+            reference_sentence_facts(text),
+        )
+    }
+
+    fn one_pass_facts(text: &str) -> (u32, u64, u32, Vec<u32>, Vec<SentenceFacts>) {
+        let facts = ParagraphFacts::compute(text);
+        (
+            facts.words,
+            facts.exact,
+            facts.normalized_len,
+            facts.shingles.to_vec(),
+            facts.sentences.to_vec(),
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Every byte class the one pass tells apart: ASCII words, joiners inner and not,
+        /// whitespace runs and controls, backticks and NUL, quotes and dashes the normalizer
+        /// folds, non-ASCII letters (some whose lower case is longer), wide spaces, sentence
+        /// marks and abbreviations.
+        #[test]
+        fn one_pass_facts_equal_the_separate_passes(
+            text in "([A-Za-z0-9]{1,12}|[ \t\n\r\u{0b}\u{0c}]{1,3}|[-'`.,;:!?()\\[\\]\"\u{0}\u{1}\u{1f}]|U\\.S\\.|e\\.g\\.|Mr\\.|[“”‘’‛‚«»‹›…—–‒‐‑]|[ÄÖßİȺЖжДд中文😀K]|[\u{a0}\u{2003}\u{3000}]){0,80}"
+        ) {
+            proptest::prop_assert_eq!(one_pass_facts(&text), reference_facts(&text));
+        }
+    }
+
+    #[test]
+    fn one_pass_facts_on_real_drafts_equal_the_separate_passes() {
+        for draft in [
+            include_str!("../tests/fixtures/corpus/A_RES_80_039.txt"),
+            include_str!("../tests/fixtures/corpus/2021-06-13-carbis-bay-g7-summit-communique.txt"),
+        ] {
+            for paragraph in draft.split("\n\n") {
+                assert_eq!(
+                    one_pass_facts(paragraph),
+                    reference_facts(paragraph),
+                    "{paragraph:?}"
+                );
+            }
+        }
     }
 
     proptest::proptest! {
