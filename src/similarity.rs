@@ -85,7 +85,7 @@ struct Scratch {
     /// Each sentence's span in `normalized`.
     sentence_spans: Vec<(u32, u32)>,
     shingles: Vec<u64>,
-    repeats: Vec<(u64, u32)>,
+    repeats: RepeatTable,
 }
 
 thread_local! {
@@ -247,28 +247,41 @@ fn pair_hash(first: u64, second: u64) -> u64 {
 /// Makes the k-th repeat of a shingle a distinct value, so sets of values count repeats
 /// (multiset similarity with set machinery). Repeats are counted in a small open-addressing
 /// table (`table` is reused scratch), cheaper than sorting every paragraph's shingles.
-fn number_repeats(shingles: &mut [u64], table: &mut Vec<(u64, u32)>) {
+fn number_repeats(shingles: &mut [u64], table: &mut RepeatTable) {
     let capacity = (shingles.len() * 2).next_power_of_two().max(16);
-    table.clear();
-    table.resize(capacity, (0, 0));
+    // A zero count marks an empty slot, so only the counts need clearing; keys are written
+    // before they are read.
+    table.counts.clear();
+    table.counts.resize(capacity, 0);
+    if table.keys.len() < capacity {
+        table.keys.resize(capacity, 0);
+    }
     let mask = capacity - 1;
     for shingle in shingles.iter_mut() {
         // The hashes are uniform: their low bits pick the slot.
         let mut slot = *shingle as usize & mask;
         loop {
-            let (key, count) = table[slot];
+            let count = table.counts[slot];
             if count == 0 {
-                table[slot] = (*shingle, 1);
+                table.keys[slot] = *shingle;
+                table.counts[slot] = 1;
                 break;
             }
-            if key == *shingle {
-                table[slot].1 = count + 1;
-                *shingle = pair_hash(key, u64::from(count));
+            if table.keys[slot] == *shingle {
+                table.counts[slot] = count + 1;
+                *shingle = pair_hash(*shingle, u64::from(count));
                 break;
             }
             slot = (slot + 1) & mask;
         }
     }
+}
+
+/// The open-addressing table of [`number_repeats`], reused from paragraph to paragraph.
+#[derive(Default)]
+struct RepeatTable {
+    keys: Vec<u64>,
+    counts: Vec<u32>,
 }
 
 /// For empty bin `i`, the bins to borrow from, in order: the same fixed sequence for every
@@ -285,49 +298,47 @@ static PROBES: LazyLock<Box<[[u8; DENSIFY_PROBES]; MINHASH_LEN]>> = LazyLock::ne
     table
 });
 
-/// MinHash of the shingles' high 32 bits (see [`ParagraphFacts::minhash`]).
+/// MinHash of the shingles' high 32 bits (see [`ParagraphFacts::minhash`]). Densification
+/// visits only the empty bins (a bit mask of the filled ones).
 fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
     const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
-    values.fill(u16::MAX);
-    let mut filled = [false; MINHASH_LEN];
-    let mut filled_count = 0;
-    for &h in shingles {
-        let bin = (h >> (32 - BIN_BITS)) as usize;
-        // The 16 bits below the bin number.
-        let value = (h >> (16 - BIN_BITS)) as u16;
-        if !filled[bin] {
-            filled[bin] = true;
-            filled_count += 1;
-            values[bin] = value;
-        } else if value < values[bin] {
-            values[bin] = value;
-        }
-    }
+    const _: () = assert!(MINHASH_LEN % 64 == 0, "the filled bins are whole u64 masks");
     if shingles.is_empty() {
         values.fill(0);
         return;
     }
-    if filled_count == MINHASH_LEN {
-        return;
+    values.fill(u16::MAX);
+    // Which bins are filled, as flags for the probes and as a mask to visit the empty ones.
+    let mut filled = [false; MINHASH_LEN];
+    let mut filled_mask = [0u64; MINHASH_LEN / 64];
+    for &h in shingles {
+        let bin = (h >> (32 - BIN_BITS)) as usize;
+        // The 16 bits below the bin number.
+        let value = (h >> (16 - BIN_BITS)) as u16;
+        filled[bin] = true;
+        filled_mask[bin / 64] |= 1 << (bin % 64);
+        values[bin] = values[bin].min(value);
     }
     let source = *values;
     let probes = &*PROBES;
-    for bin in 0..MINHASH_LEN {
-        if filled[bin] {
-            continue;
+    for (word, &mask) in filled_mask.iter().enumerate() {
+        let mut empty = !mask;
+        while empty != 0 {
+            let bin = word * 64 + empty.trailing_zeros() as usize;
+            empty &= empty - 1;
+            let borrowed = probes[bin]
+                .iter()
+                .map(|&p| p as usize)
+                .find(|&p| filled[p])
+                .unwrap_or_else(|| {
+                    // The next filled bin clockwise.
+                    (1..MINHASH_LEN)
+                        .map(|step| (bin + step) % MINHASH_LEN)
+                        .find(|&p| filled[p])
+                        .expect("a paragraph with shingles fills a bin")
+                });
+            values[bin] = source[borrowed];
         }
-        let borrowed = probes[bin]
-            .iter()
-            .map(|&p| p as usize)
-            .find(|&p| filled[p])
-            .unwrap_or_else(|| {
-                // The next filled bin clockwise.
-                (1..MINHASH_LEN)
-                    .map(|step| (bin + step) % MINHASH_LEN)
-                    .find(|&p| filled[p])
-                    .expect("a paragraph with shingles fills a bin")
-            });
-        values[bin] = source[borrowed];
     }
 }
 
@@ -412,8 +423,10 @@ pub fn best_earlier_matches(
         }
     };
     let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(items.len());
-    let mut partitioned: Vec<(u64, u32)> = vec![(0, 0); items.len()];
+    let mut partitioned: Vec<(u64, u32)> =
+        vec![(0, 0); if partitions > 1 { items.len() } else { 0 }];
     let mut starts = vec![0usize; partitions + 1];
+    let mut next = starts.clone();
     let mut table = BandTable::default();
     for band in 0..bands {
         keyed.clear();
@@ -423,21 +436,28 @@ pub fn best_earlier_matches(
                 .enumerate()
                 .map(|(index, facts)| (facts.band_key(band, rows), index as u32)),
         );
-        starts.fill(0);
-        for &(key, _) in &keyed {
-            starts[partition_of(key) + 1] += 1;
-        }
+        // One partition (drafts of fewer than PARTITION_SIZE paragraphs) needs no sort.
+        let ordered: &[(u64, u32)] = if partitions == 1 {
+            starts[1] = keyed.len();
+            &keyed
+        } else {
+            starts.fill(0);
+            for &(key, _) in &keyed {
+                starts[partition_of(key) + 1] += 1;
+            }
+            for p in 0..partitions {
+                starts[p + 1] += starts[p];
+            }
+            next.copy_from_slice(&starts);
+            for &(key, index) in &keyed {
+                let p = partition_of(key);
+                partitioned[next[p]] = (key, index);
+                next[p] += 1;
+            }
+            &partitioned
+        };
         for p in 0..partitions {
-            starts[p + 1] += starts[p];
-        }
-        let mut next = starts.clone();
-        for &(key, index) in &keyed {
-            let p = partition_of(key);
-            partitioned[next[p]] = (key, index);
-            next[p] += 1;
-        }
-        for p in 0..partitions {
-            let members = &partitioned[starts[p]..starts[p + 1]];
+            let members = &ordered[starts[p]..starts[p + 1]];
             table.reset(members.len());
             for (position, &(key, later)) in members.iter().enumerate() {
                 let later = later as usize;
@@ -931,7 +951,7 @@ mod tests {
         if hashes.len() == 1 {
             shingles.push(hashes[0]);
         }
-        number_repeats(&mut shingles, &mut Vec::new());
+        number_repeats(&mut shingles, &mut RepeatTable::default());
         (
             hashes.len() as u32,
             xxh3_64_with_seed(normalized.as_bytes(), SEED),
@@ -950,6 +970,76 @@ mod tests {
             facts.shingles.to_vec(),
             facts.sentences.to_vec(),
         )
+    }
+
+    /// The MinHash as first written, bin by bin: the reference for the bit-mask version.
+    fn reference_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
+        const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
+        values.fill(u16::MAX);
+        let mut filled = [false; MINHASH_LEN];
+        let mut filled_count = 0;
+        for &h in shingles {
+            let bin = (h >> (32 - BIN_BITS)) as usize;
+            // The 16 bits below the bin number.
+            let value = (h >> (16 - BIN_BITS)) as u16;
+            if !filled[bin] {
+                filled[bin] = true;
+                filled_count += 1;
+                values[bin] = value;
+            } else if value < values[bin] {
+                values[bin] = value;
+            }
+        }
+        if shingles.is_empty() {
+            values.fill(0);
+            return;
+        }
+        if filled_count == MINHASH_LEN {
+            return;
+        }
+        let source = *values;
+        let probes = &*PROBES;
+        for bin in 0..MINHASH_LEN {
+            if filled[bin] {
+                continue;
+            }
+            let borrowed = probes[bin]
+                .iter()
+                .map(|&p| p as usize)
+                .find(|&p| filled[p])
+                .unwrap_or_else(|| {
+                    // The next filled bin clockwise.
+                    (1..MINHASH_LEN)
+                        .map(|step| (bin + step) % MINHASH_LEN)
+                        .find(|&p| filled[p])
+                        .expect("a paragraph with shingles fills a bin")
+                });
+            values[bin] = source[borrowed];
+        }
+    }
+
+    proptest::proptest! {
+        /// Paragraphs from one shingle to several hundred: empty bins many or none, probes
+        /// that find a filled bin and the clockwise fallback.
+        #[test]
+        fn minhash_equals_the_bin_by_bin_reference(
+            shingles in proptest::collection::vec(proptest::num::u32::ANY, 0..400),
+            narrow in 0u32..3,
+        ) {
+            // Narrowed hashes crowd a few bins, so most probes miss and fall back.
+            let shingles: Vec<u32> = shingles
+                .iter()
+                .map(|&h| match narrow {
+                    0 => h,
+                    n => (h % (3 * n)) << 25 | (h & 0x01FF_FFFF),
+                })
+                .collect();
+            let mut fast = [0u16; MINHASH_LEN];
+            let mut reference = [0u16; MINHASH_LEN];
+            one_permutation_minhash(&shingles, &mut fast);
+            reference_minhash(&shingles, &mut reference);
+            proptest::prop_assert_eq!(fast, reference);
+        }
     }
 
     proptest::proptest! {

@@ -16,6 +16,11 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 pub fn is_word_char(c: char) -> bool {
+    // General Punctuation (typographic spaces, dashes, quotes: the non-ASCII characters met
+    // most in drafts) holds no letter or digit; the Unicode tables need not be searched.
+    if ('\u{2000}'..='\u{206F}').contains(&c) {
+        return false;
+    }
     c.is_alphanumeric()
 }
 
@@ -601,6 +606,13 @@ fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn general_punctuation_holds_no_word_character() {
+        for c in '\u{2000}'..='\u{206F}' {
+            assert!(!c.is_alphanumeric(), "{c:?}");
+        }
+    }
 
     #[test]
     fn abbreviations_are_sorted_for_binary_search() {
