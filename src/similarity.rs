@@ -302,7 +302,10 @@ static PROBES: LazyLock<Box<[[u8; DENSIFY_PROBES]; MINHASH_LEN]>> = LazyLock::ne
 /// visits only the empty bins (a bit mask of the filled ones).
 fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
     const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
-    const _: () = assert!(MINHASH_LEN % 64 == 0, "the filled bins are whole u64 masks");
+    const _: () = assert!(
+        MINHASH_LEN.is_multiple_of(64),
+        "the filled bins are whole u64 masks"
+    );
     if shingles.is_empty() {
         values.fill(0);
         return;

@@ -305,11 +305,11 @@ pub fn normalize_with_words(
     sentence_spans.clear();
     // Sentence starts and ends, in order: `boundary` indexes them (even: a start, odd: an end).
     let boundary_at = |k: usize| -> usize {
-        sentences
-            .get(k / 2)
-            .map_or(usize::MAX, |r| if k % 2 == 0 { r.start } else { r.end })
+        sentences.get(k / 2).map_or(usize::MAX, |r| {
+            if k.is_multiple_of(2) { r.start } else { r.end }
+        })
     };
-    let mut boundary = 0;
+    let mut boundary = 0usize;
     let mut next_boundary = boundary_at(0);
     let mut pending_space = false;
     let mut sentence_start = 0u32;
@@ -318,7 +318,7 @@ pub fn normalize_with_words(
         // Between words: whitespace, punctuation, symbols.
         loop {
             while i == next_boundary {
-                if boundary % 2 == 0 {
+                if boundary.is_multiple_of(2) {
                     if pending_space {
                         out.push(b' ');
                         pending_space = false;
