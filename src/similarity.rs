@@ -21,7 +21,7 @@ use std::sync::{LazyLock, OnceLock};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::diagnostic::TextRange;
-use crate::text::{Normalizer, sentences, words};
+use crate::text::{normalize_with_words, sentences};
 
 /// The fixed seed of every hash in this module. Changing it invalidates cached facts.
 const SEED: u64 = 0x7368_6572_7061_0001;
@@ -82,9 +82,10 @@ pub struct ParagraphFacts {
 #[derive(Default)]
 struct Scratch {
     normalized: Vec<u8>,
-    word: String,
+    /// Each sentence's span in `normalized`.
+    sentence_spans: Vec<(u32, u32)>,
     shingles: Vec<u64>,
-    repeats: Vec<(u64, u32)>,
+    repeats: RepeatTable,
 }
 
 thread_local! {
@@ -100,59 +101,55 @@ impl ParagraphFacts {
     fn compute_with(text: &str, scratch: &mut Scratch) -> Self {
         let Scratch {
             normalized,
-            word,
+            sentence_spans,
             shingles,
             repeats,
         } = scratch;
-        let whole = TextRange::new(0, text.len());
-
-        // One normalization pass gives the paragraph's hash and each sentence's: normalizing
-        // piece by piece writes what normalizing the whole would, and a sentence (trimmed)
-        // starts right after the space its gap owes.
-        let mut sentence_facts: Vec<SentenceFacts> = Vec::new();
-        normalized.clear();
-        normalized.reserve(text.len());
-        let mut normalizer = Normalizer::default();
-        let mut at = 0;
-        for range in sentences(text, whole) {
-            normalizer.push(&text[at..range.start], normalized);
-            normalizer.flush_space(normalized);
-            let start = normalized.len();
-            normalizer.push(range.slice(text), normalized);
-            sentence_facts.push(SentenceFacts {
+        let ranges = sentences(text, TextRange::new(0, text.len()));
+        let mut sentence_facts: Vec<SentenceFacts> = ranges
+            .iter()
+            .map(|&range| SentenceFacts {
                 range,
                 words: 0,
-                hash: xxh3_64_with_seed(&normalized[start..], SEED),
-            });
-            at = range.end;
-        }
-        normalizer.push(&text[at..], normalized);
-        let exact = xxh3_64_with_seed(normalized, SEED);
-        let normalized_len = normalized.len() as u32;
+                hash: 0,
+            })
+            .collect();
 
+        // One pass over the bytes gives the normalized text (hashed whole and by sentence) and
+        // the words, whose folded forms are slices of it.
         shingles.clear();
         let mut words_seen = 0u32;
         let mut previous: Option<u64> = None;
         let mut sentence = 0;
-        for range in words(text, whole) {
-            // Sentences never split a word: they end at punctuation followed by a space.
-            while sentence < sentence_facts.len()
-                && range.start >= sentence_facts[sentence].range.end
-            {
-                sentence += 1;
-            }
-            if let Some(s) = sentence_facts.get_mut(sentence)
-                && range.start >= s.range.start
-            {
-                s.words += 1;
-            }
-            let hash = word_hash(range.slice(text), word);
-            words_seen += 1;
-            if let Some(previous) = previous {
-                shingles.push(pair_hash(previous, hash));
-            }
-            previous = Some(hash);
+        normalize_with_words(
+            text,
+            &ranges,
+            normalized,
+            sentence_spans,
+            |start, folded| {
+                // Sentences never split a word: they end at punctuation followed by a space.
+                while sentence < sentence_facts.len() && start >= sentence_facts[sentence].range.end
+                {
+                    sentence += 1;
+                }
+                if let Some(s) = sentence_facts.get_mut(sentence)
+                    && start >= s.range.start
+                {
+                    s.words += 1;
+                }
+                let hash = xxh3_64_with_seed(folded, SEED);
+                words_seen += 1;
+                if let Some(previous) = previous {
+                    shingles.push(pair_hash(previous, hash));
+                }
+                previous = Some(hash);
+            },
+        );
+        for (facts, &(start, end)) in sentence_facts.iter_mut().zip(sentence_spans.iter()) {
+            facts.hash = xxh3_64_with_seed(&normalized[start as usize..end as usize], SEED);
         }
+        let exact = xxh3_64_with_seed(normalized, SEED);
+        let normalized_len = normalized.len() as u32;
         if words_seen == 1 {
             shingles.extend(previous);
         }
@@ -235,27 +232,6 @@ impl ParagraphFacts {
     }
 }
 
-/// A word's hash with case, apostrophe and hyphen style folded, without allocating for the
-/// common all-lowercase ASCII word.
-fn word_hash(word: &str, buffer: &mut String) -> u64 {
-    if word
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-    {
-        return xxh3_64_with_seed(word.as_bytes(), SEED);
-    }
-    buffer.clear();
-    for c in word.chars() {
-        match c {
-            '’' | '‘' | '‛' | '`' => buffer.push('\''),
-            '‐' | '‑' => buffer.push('-'),
-            c if c.is_ascii() => buffer.push(c.to_ascii_lowercase()),
-            c => buffer.extend(c.to_lowercase()),
-        }
-    }
-    xxh3_64_with_seed(buffer.as_bytes(), SEED)
-}
-
 /// Combines two hashes (of words, or of a shingle and its repeat number) into one: an
 /// asymmetric mix finished with murmur3's avalanche, far cheaper than hashing 16 bytes and just
 /// as well spread, since both inputs are already xxh3 outputs.
@@ -271,28 +247,41 @@ fn pair_hash(first: u64, second: u64) -> u64 {
 /// Makes the k-th repeat of a shingle a distinct value, so sets of values count repeats
 /// (multiset similarity with set machinery). Repeats are counted in a small open-addressing
 /// table (`table` is reused scratch), cheaper than sorting every paragraph's shingles.
-fn number_repeats(shingles: &mut [u64], table: &mut Vec<(u64, u32)>) {
+fn number_repeats(shingles: &mut [u64], table: &mut RepeatTable) {
     let capacity = (shingles.len() * 2).next_power_of_two().max(16);
-    table.clear();
-    table.resize(capacity, (0, 0));
+    // A zero count marks an empty slot, so only the counts need clearing; keys are written
+    // before they are read.
+    table.counts.clear();
+    table.counts.resize(capacity, 0);
+    if table.keys.len() < capacity {
+        table.keys.resize(capacity, 0);
+    }
     let mask = capacity - 1;
     for shingle in shingles.iter_mut() {
         // The hashes are uniform: their low bits pick the slot.
         let mut slot = *shingle as usize & mask;
         loop {
-            let (key, count) = table[slot];
+            let count = table.counts[slot];
             if count == 0 {
-                table[slot] = (*shingle, 1);
+                table.keys[slot] = *shingle;
+                table.counts[slot] = 1;
                 break;
             }
-            if key == *shingle {
-                table[slot].1 = count + 1;
-                *shingle = pair_hash(key, u64::from(count));
+            if table.keys[slot] == *shingle {
+                table.counts[slot] = count + 1;
+                *shingle = pair_hash(*shingle, u64::from(count));
                 break;
             }
             slot = (slot + 1) & mask;
         }
     }
+}
+
+/// The open-addressing table of [`number_repeats`], reused from paragraph to paragraph.
+#[derive(Default)]
+struct RepeatTable {
+    keys: Vec<u64>,
+    counts: Vec<u32>,
 }
 
 /// For empty bin `i`, the bins to borrow from, in order: the same fixed sequence for every
@@ -309,49 +298,50 @@ static PROBES: LazyLock<Box<[[u8; DENSIFY_PROBES]; MINHASH_LEN]>> = LazyLock::ne
     table
 });
 
-/// MinHash of the shingles' high 32 bits (see [`ParagraphFacts::minhash`]).
+/// MinHash of the shingles' high 32 bits (see [`ParagraphFacts::minhash`]). Densification
+/// visits only the empty bins (a bit mask of the filled ones).
 fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
     const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
-    values.fill(u16::MAX);
-    let mut filled = [false; MINHASH_LEN];
-    let mut filled_count = 0;
-    for &h in shingles {
-        let bin = (h >> (32 - BIN_BITS)) as usize;
-        // The 16 bits below the bin number.
-        let value = (h >> (16 - BIN_BITS)) as u16;
-        if !filled[bin] {
-            filled[bin] = true;
-            filled_count += 1;
-            values[bin] = value;
-        } else if value < values[bin] {
-            values[bin] = value;
-        }
-    }
+    const _: () = assert!(
+        MINHASH_LEN.is_multiple_of(64),
+        "the filled bins are whole u64 masks"
+    );
     if shingles.is_empty() {
         values.fill(0);
         return;
     }
-    if filled_count == MINHASH_LEN {
-        return;
+    values.fill(u16::MAX);
+    // Which bins are filled, as flags for the probes and as a mask to visit the empty ones.
+    let mut filled = [false; MINHASH_LEN];
+    let mut filled_mask = [0u64; MINHASH_LEN / 64];
+    for &h in shingles {
+        let bin = (h >> (32 - BIN_BITS)) as usize;
+        // The 16 bits below the bin number.
+        let value = (h >> (16 - BIN_BITS)) as u16;
+        filled[bin] = true;
+        filled_mask[bin / 64] |= 1 << (bin % 64);
+        values[bin] = values[bin].min(value);
     }
     let source = *values;
     let probes = &*PROBES;
-    for bin in 0..MINHASH_LEN {
-        if filled[bin] {
-            continue;
+    for (word, &mask) in filled_mask.iter().enumerate() {
+        let mut empty = !mask;
+        while empty != 0 {
+            let bin = word * 64 + empty.trailing_zeros() as usize;
+            empty &= empty - 1;
+            let borrowed = probes[bin]
+                .iter()
+                .map(|&p| p as usize)
+                .find(|&p| filled[p])
+                .unwrap_or_else(|| {
+                    // The next filled bin clockwise.
+                    (1..MINHASH_LEN)
+                        .map(|step| (bin + step) % MINHASH_LEN)
+                        .find(|&p| filled[p])
+                        .expect("a paragraph with shingles fills a bin")
+                });
+            values[bin] = source[borrowed];
         }
-        let borrowed = probes[bin]
-            .iter()
-            .map(|&p| p as usize)
-            .find(|&p| filled[p])
-            .unwrap_or_else(|| {
-                // The next filled bin clockwise.
-                (1..MINHASH_LEN)
-                    .map(|step| (bin + step) % MINHASH_LEN)
-                    .find(|&p| filled[p])
-                    .expect("a paragraph with shingles fills a bin")
-            });
-        values[bin] = source[borrowed];
     }
 }
 
@@ -436,8 +426,10 @@ pub fn best_earlier_matches(
         }
     };
     let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(items.len());
-    let mut partitioned: Vec<(u64, u32)> = vec![(0, 0); items.len()];
+    let mut partitioned: Vec<(u64, u32)> =
+        vec![(0, 0); if partitions > 1 { items.len() } else { 0 }];
     let mut starts = vec![0usize; partitions + 1];
+    let mut next = starts.clone();
     let mut table = BandTable::default();
     for band in 0..bands {
         keyed.clear();
@@ -447,21 +439,28 @@ pub fn best_earlier_matches(
                 .enumerate()
                 .map(|(index, facts)| (facts.band_key(band, rows), index as u32)),
         );
-        starts.fill(0);
-        for &(key, _) in &keyed {
-            starts[partition_of(key) + 1] += 1;
-        }
+        // One partition (drafts of fewer than PARTITION_SIZE paragraphs) needs no sort.
+        let ordered: &[(u64, u32)] = if partitions == 1 {
+            starts[1] = keyed.len();
+            &keyed
+        } else {
+            starts.fill(0);
+            for &(key, _) in &keyed {
+                starts[partition_of(key) + 1] += 1;
+            }
+            for p in 0..partitions {
+                starts[p + 1] += starts[p];
+            }
+            next.copy_from_slice(&starts);
+            for &(key, index) in &keyed {
+                let p = partition_of(key);
+                partitioned[next[p]] = (key, index);
+                next[p] += 1;
+            }
+            &partitioned
+        };
         for p in 0..partitions {
-            starts[p + 1] += starts[p];
-        }
-        let mut next = starts.clone();
-        for &(key, index) in &keyed {
-            let p = partition_of(key);
-            partitioned[next[p]] = (key, index);
-            next[p] += 1;
-        }
-        for p in 0..partitions {
-            let members = &partitioned[starts[p]..starts[p + 1]];
+            let members = &ordered[starts[p]..starts[p + 1]];
             table.reset(members.len());
             for (position, &(key, later)) in members.iter().enumerate() {
                 let later = later as usize;
@@ -906,6 +905,7 @@ impl IncrementalMatches {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::words;
 
     /// Sentence facts computed the plain way, sentence by sentence: the reference for the
     /// single pass in [`ParagraphFacts::compute`].
@@ -918,6 +918,161 @@ mod tests {
                 hash: xxh3_64_with_seed(crate::text::normalize(range.slice(text)).as_bytes(), SEED),
             })
             .collect()
+    }
+
+    /// A word's hash with case, apostrophe and hyphen style folded, without allocating for the
+    /// common all-lowercase ASCII word.
+    pub(super) fn word_hash(word: &str, buffer: &mut String) -> u64 {
+        if word
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            return xxh3_64_with_seed(word.as_bytes(), SEED);
+        }
+        buffer.clear();
+        for c in word.chars() {
+            match c {
+                '’' | '‘' | '‛' | '`' => buffer.push('\''),
+                '‐' | '‑' => buffer.push('-'),
+                c if c.is_ascii() => buffer.push(c.to_ascii_lowercase()),
+                c => buffer.extend(c.to_lowercase()),
+            }
+        }
+        xxh3_64_with_seed(buffer.as_bytes(), SEED)
+    }
+
+    /// Facts computed the plain way, in separate passes (sentences, normalization, words):
+    /// the reference for the single pass in [`ParagraphFacts::compute`].
+    fn reference_facts(text: &str) -> (u32, u64, u32, Vec<u32>, Vec<SentenceFacts>) {
+        let whole = TextRange::new(0, text.len());
+        let normalized = crate::text::normalize(text);
+        let mut word = String::new();
+        let hashes: Vec<u64> = words(text, whole)
+            .map(|range| word_hash(range.slice(text), &mut word))
+            .collect();
+        let mut shingles: Vec<u64> = hashes.windows(2).map(|w| pair_hash(w[0], w[1])).collect();
+        if hashes.len() == 1 {
+            shingles.push(hashes[0]);
+        }
+        number_repeats(&mut shingles, &mut RepeatTable::default());
+        (
+            hashes.len() as u32,
+            xxh3_64_with_seed(normalized.as_bytes(), SEED),
+            normalized.len() as u32,
+            shingles.iter().map(|&h| (h >> 32) as u32).collect(),
+            reference_sentence_facts(text),
+        )
+    }
+
+    fn one_pass_facts(text: &str) -> (u32, u64, u32, Vec<u32>, Vec<SentenceFacts>) {
+        let facts = ParagraphFacts::compute(text);
+        (
+            facts.words,
+            facts.exact,
+            facts.normalized_len,
+            facts.shingles.to_vec(),
+            facts.sentences.to_vec(),
+        )
+    }
+
+    /// The MinHash as first written, bin by bin: the reference for the bit-mask version.
+    fn reference_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
+        const BIN_BITS: u32 = MINHASH_LEN.trailing_zeros();
+        values.fill(u16::MAX);
+        let mut filled = [false; MINHASH_LEN];
+        let mut filled_count = 0;
+        for &h in shingles {
+            let bin = (h >> (32 - BIN_BITS)) as usize;
+            // The 16 bits below the bin number.
+            let value = (h >> (16 - BIN_BITS)) as u16;
+            if !filled[bin] {
+                filled[bin] = true;
+                filled_count += 1;
+                values[bin] = value;
+            } else if value < values[bin] {
+                values[bin] = value;
+            }
+        }
+        if shingles.is_empty() {
+            values.fill(0);
+            return;
+        }
+        if filled_count == MINHASH_LEN {
+            return;
+        }
+        let source = *values;
+        let probes = &*PROBES;
+        for bin in 0..MINHASH_LEN {
+            if filled[bin] {
+                continue;
+            }
+            let borrowed = probes[bin]
+                .iter()
+                .map(|&p| p as usize)
+                .find(|&p| filled[p])
+                .unwrap_or_else(|| {
+                    // The next filled bin clockwise.
+                    (1..MINHASH_LEN)
+                        .map(|step| (bin + step) % MINHASH_LEN)
+                        .find(|&p| filled[p])
+                        .expect("a paragraph with shingles fills a bin")
+                });
+            values[bin] = source[borrowed];
+        }
+    }
+
+    proptest::proptest! {
+        /// Paragraphs from one shingle to several hundred: empty bins many or none, probes
+        /// that find a filled bin and the clockwise fallback.
+        #[test]
+        fn minhash_equals_the_bin_by_bin_reference(
+            shingles in proptest::collection::vec(proptest::num::u32::ANY, 0..400),
+            narrow in 0u32..3,
+        ) {
+            // Narrowed hashes crowd a few bins, so most probes miss and fall back.
+            let shingles: Vec<u32> = shingles
+                .iter()
+                .map(|&h| match narrow {
+                    0 => h,
+                    n => (h % (3 * n)) << 25 | (h & 0x01FF_FFFF),
+                })
+                .collect();
+            let mut fast = [0u16; MINHASH_LEN];
+            let mut reference = [0u16; MINHASH_LEN];
+            one_permutation_minhash(&shingles, &mut fast);
+            reference_minhash(&shingles, &mut reference);
+            proptest::prop_assert_eq!(fast, reference);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Every byte class the one pass tells apart: ASCII words, joiners inner and not,
+        /// whitespace runs and controls, backticks and NUL, quotes and dashes the normalizer
+        /// folds, non-ASCII letters (some whose lower case is longer), wide spaces, sentence
+        /// marks and abbreviations.
+        #[test]
+        fn one_pass_facts_equal_the_separate_passes(
+            text in "([A-Za-z0-9]{1,12}|[ \t\n\r\u{0b}\u{0c}]{1,3}|[-'`.,;:!?()\\[\\]\"\u{0}\u{1}\u{1f}]|U\\.S\\.|e\\.g\\.|Mr\\.|[“”‘’‛‚«»‹›…—–‒‐‑]|[ÄÖßİȺЖжДд中文😀K]|[\u{a0}\u{2003}\u{3000}]){0,80}"
+        ) {
+            proptest::prop_assert_eq!(one_pass_facts(&text), reference_facts(&text));
+        }
+    }
+
+    #[test]
+    fn one_pass_facts_on_real_drafts_equal_the_separate_passes() {
+        for draft in [
+            include_str!("../tests/fixtures/corpus/A_RES_80_039.txt"),
+            include_str!("../tests/fixtures/corpus/2021-06-13-carbis-bay-g7-summit-communique.txt"),
+        ] {
+            for paragraph in draft.split("\n\n") {
+                assert_eq!(
+                    one_pass_facts(paragraph),
+                    reference_facts(paragraph),
+                    "{paragraph:?}"
+                );
+            }
+        }
     }
 
     proptest::proptest! {

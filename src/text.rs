@@ -16,6 +16,11 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 pub fn is_word_char(c: char) -> bool {
+    // General Punctuation (typographic spaces, dashes, quotes: the non-ASCII characters met
+    // most in drafts) holds no letter or digit; the Unicode tables need not be searched.
+    if ('\u{2000}'..='\u{206F}').contains(&c) {
+        return false;
+    }
     c.is_alphanumeric()
 }
 
@@ -260,17 +265,158 @@ impl Normalizer {
                 continue;
             }
             self.flush_space(out);
-            let mut push = |c: char| {
-                let mut utf8 = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-            };
-            match c {
-                '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => push('"'),
-                '‘' | '’' | '‚' | '‛' | '‹' | '›' => push('\''),
-                '‐' | '‑' | '‒' | '–' | '—' => push('-'),
-                c => c.to_lowercase().for_each(push),
+            push_folded_char(c, out);
+        }
+    }
+}
+
+/// What the normalizer writes for a non-ASCII character that is not whitespace.
+#[inline]
+fn push_folded_char(c: char, out: &mut Vec<u8>) {
+    let mut push = |c: char| {
+        let mut utf8 = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+    };
+    match c {
+        '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => push('"'),
+        '‘' | '’' | '‚' | '‛' | '‹' | '›' => push('\''),
+        '‐' | '‑' | '‒' | '–' | '—' => push('-'),
+        c => c.to_lowercase().for_each(push),
+    }
+}
+
+/// A paragraph's normalized form and its words in one pass over its bytes: `out` receives
+/// what [`normalize_into`] writes; for each word of [`words`], `on_word(start, folded)` gets
+/// its byte offset in `text` and its bytes in `out` (a word's folded form is its slice of the
+/// normalized text: word characters are never whitespace, quotes or dashes, and the inner
+/// joiners fold alike in both); for each range of `sentences` (sorted, trimmed, apart),
+/// `sentence_spans` receives its span in `out`, as normalizing it alone would write it.
+pub fn normalize_with_words(
+    text: &str,
+    sentences: &[TextRange],
+    out: &mut Vec<u8>,
+    sentence_spans: &mut Vec<(u32, u32)>,
+    mut on_word: impl FnMut(usize, &[u8]),
+) {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    out.clear();
+    out.reserve(n + 8);
+    sentence_spans.clear();
+    // Sentence starts and ends, in order: `boundary` indexes them (even: a start, odd: an end).
+    let boundary_at = |k: usize| -> usize {
+        sentences.get(k / 2).map_or(usize::MAX, |r| {
+            if k.is_multiple_of(2) { r.start } else { r.end }
+        })
+    };
+    let mut boundary = 0usize;
+    let mut next_boundary = boundary_at(0);
+    let mut pending_space = false;
+    let mut sentence_start = 0u32;
+    let mut i = 0;
+    loop {
+        // Between words: whitespace, punctuation, symbols.
+        loop {
+            while i == next_boundary {
+                if boundary.is_multiple_of(2) {
+                    if pending_space {
+                        out.push(b' ');
+                        pending_space = false;
+                    }
+                    sentence_start = out.len() as u32;
+                } else {
+                    sentence_spans.push((sentence_start, out.len() as u32));
+                }
+                boundary += 1;
+                next_boundary = boundary_at(boundary);
+            }
+            if i >= n {
+                return;
+            }
+            let b = bytes[i];
+            if b < 0x80 {
+                let class = BYTE_CLASS[b as usize];
+                if class == WORD {
+                    break;
+                }
+                i += 1;
+                if class == SPACE {
+                    pending_space = !out.is_empty();
+                } else {
+                    if pending_space {
+                        out.push(b' ');
+                        pending_space = false;
+                    }
+                    out.push(FOLDED[b as usize]);
+                }
+                continue;
+            }
+            let (c, len) = decode_at(text, i);
+            if is_word_char(c) {
+                break;
+            }
+            i += len;
+            if c.is_whitespace() {
+                pending_space = !out.is_empty();
+            } else {
+                if pending_space {
+                    out.push(b' ');
+                    pending_space = false;
+                }
+                push_folded_char(c, out);
             }
         }
+        // A word (as `Words` splits them), folded as the normalizer folds it.
+        let start = i;
+        if pending_space {
+            out.push(b' ');
+            pending_space = false;
+        }
+        let folded_start = out.len();
+        loop {
+            // Eight bytes at a time through the ASCII letters and digits: all eight written
+            // folded, the length then cut back to the word's.
+            while let Some(chunk) = bytes.get(i..i + 8) {
+                let chunk = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+                let not_word = not_ascii_alphanumeric(chunk);
+                let written = out.len();
+                out.extend_from_slice(&fold_ascii(chunk));
+                if not_word != 0 {
+                    let taken = (not_word.trailing_zeros() / 8) as usize;
+                    out.truncate(written + taken);
+                    i += taken;
+                    break;
+                }
+                i += 8;
+            }
+            while i < n && BYTE_CLASS[bytes[i] as usize] == WORD {
+                out.push(bytes[i].to_ascii_lowercase());
+                i += 1;
+            }
+            if i >= n {
+                break;
+            }
+            let b = bytes[i];
+            if b < 0x80 {
+                // A joiner counts only between word characters: "co-operation", "Russia's".
+                if (b == b'\'' || b == b'-') && i + 1 < n && starts_word_char(text, i + 1) {
+                    out.push(b);
+                    i += 1;
+                    continue;
+                }
+                break;
+            }
+            let (c, len) = decode_at(text, i);
+            if is_word_char(c)
+                || (is_inner_joiner(c) && i + len < n && starts_word_char(text, i + len))
+            {
+                push_folded_char(c, out);
+                i += len;
+                continue;
+            }
+            break;
+        }
+        on_word(start, &out[folded_start..]);
     }
 }
 
@@ -460,6 +606,13 @@ fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn general_punctuation_holds_no_word_character() {
+        for c in '\u{2000}'..='\u{206F}' {
+            assert!(!c.is_alphanumeric(), "{c:?}");
+        }
+    }
 
     #[test]
     fn abbreviations_are_sorted_for_binary_search() {
