@@ -443,25 +443,27 @@ impl Analysis {
         );
         let mut targets: FastMap<String, Entity> = FastMap::default();
         let mut sizes: Vec<usize> = Vec::new();
-        let mut add = |normalized: &str, entity: Entity, targets: &mut FastMap<_, _>| {
-            if let Some(key) = normalize::loose_key_of_phrase(normalized, LOOSE_MIN_WORDS) {
-                let size = key.split(' ').count();
-                if !sizes.contains(&size) {
-                    sizes.push(size);
-                }
-                targets.insert(key, entity);
+        let mut add = |key: String, entity: Entity, targets: &mut FastMap<_, _>| {
+            let size = key.split(' ').count();
+            if !sizes.contains(&size) {
+                sizes.push(size);
             }
+            targets.insert(key, entity);
         };
         for &entity in &present {
             match entity {
+                // Computed with the gazetteer, not for each draft.
                 Entity::Org(id) => {
-                    let org = gazetteer.org(id);
-                    for written in std::iter::once(&org.name).chain(&org.aliases) {
-                        add(&normalize::normalize_phrase(written), entity, &mut targets);
+                    for key in gazetteer.loose_keys(id) {
+                        add(key.clone(), entity, &mut targets);
                     }
                 }
                 Entity::Learned(i) if self.learned[i].is_name => {
-                    add(&self.learned[i].long_key, entity, &mut targets)
+                    if let Some(key) =
+                        normalize::loose_key_of_phrase(&self.learned[i].long_key, LOOSE_MIN_WORDS)
+                    {
+                        add(key, entity, &mut targets);
+                    }
                 }
                 Entity::Learned(_) => {}
             }
@@ -525,8 +527,8 @@ impl Analysis {
                         continue;
                     };
                     let raw = TextRange::new(
-                        tokens[window[0]].raw.start,
-                        tokens[window[size - 1]].raw.end,
+                        tokens[window[0]].word_start(),
+                        tokens[window[size - 1]].raw().end,
                     );
                     if taken.overlaps(raw) {
                         continue;
@@ -662,7 +664,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
     let mut skip_until = span.start;
     let mut next_hit = 0;
     for token in &stream.tokens {
-        let word = token.word;
+        let word = token.word();
         if word.start < skip_until {
             continue;
         }
@@ -810,7 +812,7 @@ impl Taken {
 fn is_title_case(s: &str) -> bool {
     words(s, TextRange::new(0, s.len())).all(|w| {
         let w = w.slice(s);
-        normalize::is_function_word(&w.to_lowercase()) || starts_capitalized(w)
+        normalize::is_function_word_any_case(w) || starts_capitalized(w)
     })
 }
 
@@ -950,7 +952,7 @@ fn shouted_runs<'t>(
     };
     let mut previous_end: Option<usize> = None;
     for token in block_tokens {
-        let word = token.word;
+        let word = token.word();
         // Capitals only (a possessive "’s" aside): decided from the token's shape.
         let caps = token.capitalized() && token.has(Token::ALPHA) && !token.has(Token::LOWER);
         // Looked at only where it decides something: a word in capitals after others.
@@ -1264,7 +1266,7 @@ fn long_first(
         {
             break;
         }
-        if !normalize::is_function_word(&word.slice(text).to_lowercase()) {
+        if !normalize::is_function_word_any_case(word.slice(text)) {
             content += 1;
             if content > max_content {
                 break;
@@ -1283,11 +1285,11 @@ fn long_first(
             // "Office of the Prosecutor General of Ukraine (OPG)": the shortest spelling starts at
             // "of"; a long form starts with a content word, the nearest one with that initial.
             let at = window.iter().position(|w| w.start == start)?;
-            if normalize::is_function_word(&window[at].slice(text).to_lowercase()) {
+            if normalize::is_function_word_any_case(window[at].slice(text)) {
                 let initial = letters.first()?;
                 let better = window[..at].iter().rev().find(|w| {
                     let w = w.slice(text);
-                    !normalize::is_function_word(&w.to_lowercase())
+                    !normalize::is_function_word_any_case(w)
                         && w.chars().next().is_some_and(|c| same_letter(c, *initial))
                 })?;
                 start = better.start;
@@ -1309,7 +1311,7 @@ fn long_first(
 /// Bureau (MECB)": the tail of `window` that is an earlier long form of the same acronym with one
 /// content word changed. Such a definition no longer spells the acronym, but it is one.
 fn reworded_start(text: &str, window: &[TextRange], earlier: &[TextRange]) -> Option<usize> {
-    let content = |w: &&str| !normalize::is_function_word(&w.to_lowercase());
+    let content = |w: &&str| !normalize::is_function_word_any_case(w);
     let window_content: Vec<(usize, &str)> = window
         .iter()
         .map(|w| (w.start, w.slice(text)))
@@ -1340,7 +1342,7 @@ fn initials_start(text: &str, window: &[TextRange], letters: &[char]) -> Option<
     let words: Vec<&str> = window.iter().map(|w| w.slice(text)).collect();
     (0..words.len())
         .rev()
-        .filter(|&s| !normalize::is_function_word(&words[s].to_lowercase()))
+        .filter(|&s| !normalize::is_function_word_any_case(words[s]))
         .find(|&s| spells(&words[s..], letters))
         .map(|s| window[s].start)
 }
@@ -1496,10 +1498,29 @@ fn enclosing_brackets(text: &str, block: TextRange, range: TextRange) -> Option<
     Some((open, close))
 }
 
+/// The words of `text[start..end]`, last first. They are split a few hundred bytes at a time,
+/// at spaces (which no word crosses), so that reading a few words back from the end of a long
+/// block does not split the whole block.
 fn words_backwards(text: &str, start: usize, end: usize) -> impl Iterator<Item = TextRange> {
-    let mut all: Vec<TextRange> = words(text, TextRange::new(start, end)).collect();
-    all.reverse();
-    all.into_iter()
+    const CHUNK: usize = 512;
+    let mut chunk_end = end;
+    let mut chunk: Vec<TextRange> = Vec::new();
+    std::iter::from_fn(move || {
+        while chunk.is_empty() {
+            if chunk_end <= start {
+                return None;
+            }
+            let target = chunk_end.saturating_sub(CHUNK).max(start);
+            let chunk_start = text.as_bytes()[target..chunk_end]
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(start, |p| target + p);
+            let chunk_start = if target == start { start } else { chunk_start };
+            chunk.extend(words(text, TextRange::new(chunk_start, chunk_end)));
+            chunk_end = chunk_start;
+        }
+        chunk.pop()
+    })
 }
 
 #[cfg(test)]
@@ -1520,6 +1541,43 @@ mod tests {
             .filter(|u| u.ignore.is_none())
             .map(|u| format!("{}={}", u.raw.slice(text), u.key))
             .collect()
+    }
+
+    proptest::proptest! {
+        /// Split at spaces a chunk at a time, the words read backwards are those of the whole
+        /// range, reversed (and a chunk smaller than the text is exercised).
+        #[test]
+        fn words_backwards_reads_every_word_of_the_range_last_first(
+            text in "([a-zA-Z’'-]{1,12}|[ ,.()]{1,3}|é|\n){0,300}",
+            from in 0usize..40,
+        ) {
+            let start = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let mut expected: Vec<TextRange> =
+                words(&text, TextRange::new(start, text.len())).collect();
+            expected.reverse();
+            let backwards: Vec<TextRange> = words_backwards(&text, start, text.len()).collect();
+            proptest::prop_assert_eq!(backwards, expected);
+        }
+    }
+
+    #[test]
+    fn function_words_in_any_case() {
+        for word in [
+            "of",
+            "The",
+            "AND",
+            "Between",
+            "towards",
+            "Ünder",
+            "Organization",
+            "x",
+        ] {
+            assert_eq!(
+                normalize::is_function_word_any_case(word),
+                normalize::is_function_word(&word.to_lowercase()),
+                "{word}"
+            );
+        }
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub struct Gazetteer {
     exact: FastMap<String, (OrgId, Form)>,
     /// Loose key → organization; `None` when two organizations share it.
     loose: FastMap<String, Option<OrgId>>,
+    /// The loose keys of each organization's name and aliases, in that order (those that have
+    /// one), for the drafts that mention it.
+    loose_keys_by_org: Vec<Vec<String>>,
     /// Acronyms exactly as written (case-sensitive), searched in the draft itself.
     acronyms: Matcher,
     acronym_patterns: Vec<OrgId>,
@@ -136,6 +139,7 @@ impl Gazetteer {
         let mut exact: FastMap<String, (OrgId, Form)> = FastMap::default();
         let mut loose: FastMap<String, Option<OrgId>> = FastMap::default();
         let mut acronym_owner: FastMap<String, OrgId> = FastMap::default();
+        let mut loose_keys_by_org: Vec<Vec<String>> = vec![Vec::new(); orgs.len()];
         for (id, org) in orgs.iter().enumerate() {
             let forms = std::iter::once((Form::Name, &org.name)).chain(
                 org.aliases
@@ -144,15 +148,19 @@ impl Gazetteer {
                     .map(|(i, a)| (Form::Alias(i), a)),
             );
             for (form, written) in forms {
+                let key = normalize::normalize_phrase(written);
+                let loose_key = normalize::loose_key_of_phrase(&key, LOOSE_MIN_WORDS);
+                if let Some(loose_key) = &loose_key {
+                    loose_keys_by_org[id].push(loose_key.clone());
+                }
                 // "BRICS" or "OPEC+" are names and acronyms at once: found as acronyms.
                 if org.acronyms.iter().any(|a| a == written) {
                     continue;
                 }
-                let key = normalize::normalize_phrase(written);
                 if key.is_empty() {
                     continue;
                 }
-                if let Some(loose_key) = normalize::loose_key_of_phrase(&key, LOOSE_MIN_WORDS) {
+                if let Some(loose_key) = loose_key {
                     loose
                         .entry(loose_key)
                         .and_modify(|owner| {
@@ -205,6 +213,7 @@ impl Gazetteer {
             name_patterns,
             exact,
             loose,
+            loose_keys_by_org,
             acronyms,
             acronym_patterns,
             acronyms_start_words,
@@ -238,6 +247,11 @@ impl Gazetteer {
         self.loose.get(loose_key).copied().flatten()
     }
 
+    /// The loose keys of an organization's name and aliases (see [`normalize::loose_key`]).
+    pub fn loose_keys(&self, id: OrgId) -> &[String] {
+        &self.loose_keys_by_org[id]
+    }
+
     /// The organization an acronym (case-sensitive) belongs to.
     pub fn acronym_owner(&self, acronym: &str) -> Option<OrgId> {
         self.acronym_owner
@@ -254,8 +268,7 @@ impl Gazetteer {
         } else {
             // Every word of the stream is a token but the "and" written for "&": when no name
             // starts with "and", the tokens' starts are all the places a name may start.
-            let starts = stream.tokens.iter().map(|t| t.start as usize);
-            self.names.find(&stream.text, starts, accept)
+            self.names.find_at_tokens(stream)
         };
         found
             .into_iter()
@@ -304,60 +317,37 @@ impl Gazetteer {
             return self.find_acronyms(text, span, out);
         }
         let haystack = span.slice(text);
-        let starts = WordPartStarts {
-            text,
-            base: span.start,
-            tokens: tokens.iter(),
-            inner: Vec::new(),
-            next_inner: 0,
-        };
-        let found = self.acronyms.find(haystack, starts, |start, end| {
-            on_word_boundaries(haystack, start, end)
-        });
-        out.extend(found.into_iter().map(|(start, end, pattern)| AcronymHit {
-            org: self.acronym_patterns[pattern],
-            raw: TextRange::new(span.start + start, span.start + end),
-        }));
-    }
-}
-
-/// Where a letter or digit follows something else (or the start) in a block, relative to
-/// `base`: the start of each word, and inside words joined by hyphens or apostrophes the
-/// start of each part ("UN" and "Habitat" in "UN-Habitat"). These are the only places where
-/// a match starting with a letter or digit is on a word boundary.
-struct WordPartStarts<'a> {
-    text: &'a str,
-    base: usize,
-    tokens: std::slice::Iter<'a, Token>,
-    /// The part starts inside the last word returned.
-    inner: Vec<usize>,
-    next_inner: usize,
-}
-
-impl Iterator for WordPartStarts<'_> {
-    type Item = usize;
-
-    #[inline]
-    fn next(&mut self) -> Option<usize> {
-        if let Some(&at) = self.inner.get(self.next_inner) {
-            self.next_inner += 1;
-            return Some(at - self.base);
-        }
-        let token = self.tokens.next()?;
-        if !token.has(Token::PLAIN) {
-            self.inner.clear();
-            self.next_inner = 0;
-            let word = token.word.slice(self.text);
+        let bytes = haystack.as_bytes();
+        let accept = |start, end| on_word_boundaries(haystack, start, end);
+        let mut found = Vec::new();
+        let mut at = 0;
+        for token in tokens {
+            let word = token.word();
+            let start = word.start - span.start;
+            // Most words start with a lower-case letter, which starts no acronym.
+            if self.acronyms.may_start(bytes[start]) {
+                self.acronyms
+                    .match_at(bytes, start, &mut at, &accept, &mut found);
+            }
+            if token.has(Token::PLAIN) {
+                continue;
+            }
+            // Inside words joined by hyphens or apostrophes, the start of each part ("UN" and
+            // "Habitat" in "UN-Habitat").
             let mut after_other = false;
-            for (i, c) in word.char_indices() {
+            for (i, c) in word.slice(text).char_indices() {
                 let is_word = is_word_char(c);
                 if is_word && after_other {
-                    self.inner.push(token.word.start + i);
+                    self.acronyms
+                        .match_at(bytes, start + i, &mut at, &accept, &mut found);
                 }
                 after_other = !is_word;
             }
         }
-        Some(token.word.start - self.base)
+        out.extend(found.into_iter().map(|(start, end, pattern)| AcronymHit {
+            org: self.acronym_patterns[pattern],
+            raw: TextRange::new(span.start + start, span.start + end),
+        }));
     }
 }
 
@@ -417,6 +407,10 @@ pub struct Matcher {
     prefixes: Box<[u64; PREFIX_WORDS]>,
     /// The shortest pattern's length, at most 3.
     prefix_len: usize,
+    /// The first word of every pattern (up to a space, a slash or a bar), hashed with its
+    /// length into a bit set: a match on token boundaries in a [`Stream`] starts with a whole
+    /// token equal to that word, which rules out most tokens before the automaton is walked.
+    first_words: Box<[u64; PREFIX_WORDS]>,
     /// For the reference search in the tests.
     #[cfg(test)]
     patterns: Vec<String>,
@@ -432,6 +426,14 @@ fn prefix_bit(prefix: &[u8]) -> usize {
         .iter()
         .fold(0u32, |value, &b| (value << 8) | u32::from(b));
     (value.wrapping_mul(0x9E37_79B1) >> 16) as usize % PREFIX_BITS
+}
+
+/// The bit of [`Matcher::first_words`] for a word of `len` bytes whose first four bytes
+/// (zero where the word is shorter) are `head`, little-endian.
+#[inline]
+fn first_word_bit(head: u32, len: usize) -> usize {
+    let value = u64::from(head) | ((len.min(255) as u64) << 32);
+    (value.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize % PREFIX_BITS
 }
 
 /// A contiguous NFA: quick to build, and for anchored walks of a few bytes about as fast as a
@@ -459,6 +461,12 @@ impl Matcher {
             let bit = prefix_bit(&pattern.as_bytes()[..prefix_len]);
             prefixes[bit / 64] |= 1 << (bit % 64);
         }
+        let mut first_words = Box::new([0u64; PREFIX_WORDS]);
+        for pattern in patterns.clone().filter(|p| !p.is_empty()) {
+            let word = pattern.split([' ', '/', '|']).next().unwrap_or(pattern);
+            let bit = first_word_bit(normalize::head(word.as_bytes()), word.len());
+            first_words[bit / 64] |= 1 << (bit % 64);
+        }
         // Pattern IDs are positions in `patterns`; an empty pattern keeps its place but can
         // never be reached (no walk reports a match before its first byte).
         let automaton = aho_corasick::nfa::contiguous::Builder::new()
@@ -473,6 +481,7 @@ impl Matcher {
             first_bytes,
             prefixes,
             prefix_len,
+            first_words,
         }
     }
 
@@ -535,6 +544,48 @@ impl Matcher {
         best
     }
 
+    /// [`Matcher::find`] in a stream's text, for matches on token boundaries
+    /// ([`Stream::on_boundaries`]) starting at a token: only tokens equal to some pattern's
+    /// first word are walked from.
+    pub fn find_at_tokens(&self, stream: &Stream) -> Vec<(usize, usize, usize)> {
+        let bytes = stream.text.as_bytes();
+        let accept = |start, end| stream.on_boundaries(start, end);
+        let mut out = Vec::new();
+        let mut at = 0;
+        for token in &stream.tokens {
+            let (start, end) = (token.start as usize, token.end as usize);
+            let bit = first_word_bit(token.head, end - start);
+            if self.first_words[bit / 64] & (1 << (bit % 64)) != 0 {
+                self.match_at(bytes, start, &mut at, &accept, &mut out);
+            }
+        }
+        out
+    }
+
+    /// One step of [`Matcher::find`]: the longest acceptable match at `start`, if it may begin
+    /// there and does not overlap the last one found (which ended at `at`).
+    #[inline(always)]
+    fn match_at(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        at: &mut usize,
+        accept: &impl Fn(usize, usize) -> bool,
+        out: &mut Vec<(usize, usize, usize)>,
+    ) {
+        if start < *at
+            || start >= bytes.len()
+            || !self.may_start(bytes[start])
+            || !self.may_match_at(bytes, start)
+        {
+            return;
+        }
+        if let Some((end, pattern)) = self.longest_at(bytes, start, accept) {
+            out.push((start, end, pattern));
+            *at = end;
+        }
+    }
+
     /// Non-overlapping (start, end, pattern) matches, leftmost first, longest acceptable at
     /// each start. `starts` must yield, in increasing order, every position where `accept` may
     /// approve a match (it may yield more).
@@ -548,17 +599,7 @@ impl Matcher {
         let mut out = Vec::new();
         let mut at = 0;
         for start in starts {
-            if start < at
-                || start >= bytes.len()
-                || !self.may_start(bytes[start])
-                || !self.may_match_at(bytes, start)
-            {
-                continue;
-            }
-            if let Some((end, pattern)) = self.longest_at(bytes, start, &accept) {
-                out.push((start, end, pattern));
-                at = end;
-            }
+            self.match_at(bytes, start, &mut at, &accept, &mut out);
         }
         out
     }

@@ -240,7 +240,7 @@ fn find_uses(analysis: &Analysis, text: &str, terms: &[Term]) -> Vec<(usize, Tex
                 && joined_to_next(first - 2)
                 && joined_to_next(first - 3)
                 && stream.tokens[first - 3]
-                    .raw
+                    .raw()
                     .slice(text)
                     .starts_with(char::is_uppercase);
             if !article || in_name {
