@@ -21,13 +21,7 @@ impl LineIndex {
         let bytes = text.as_bytes();
         let mut starts = vec![0];
         let mut i = 0;
-        while let Some(pos) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
-            let at = i + pos;
-            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                at + 2
-            } else {
-                at + 1
-            };
+        while let Some(next) = next_line_start(bytes, i) {
             starts.push(next);
             i = next;
         }
@@ -49,17 +43,11 @@ impl LineIndex {
         let mut i = starts[first];
         let old_len = previous.len;
         loop {
-            let Some(pos) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) else {
+            let Some(next) = next_line_start(bytes, i) else {
                 return Self {
                     starts,
                     len: text.len(),
                 };
-            };
-            let at = i + pos;
-            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                at + 2
-            } else {
-                at + 1
             };
             starts.push(next);
             i = next;
@@ -123,6 +111,16 @@ impl LineIndex {
             column: text[start..offset].chars().count(),
         }
     }
+}
+
+/// The start of the line after the first line break at or after `from`, if any.
+fn next_line_start(bytes: &[u8], from: usize) -> Option<usize> {
+    let at = from + memchr::memchr2(b'\n', b'\r', &bytes[from..])?;
+    Some(if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+        at + 2
+    } else {
+        at + 1
+    })
 }
 
 pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {

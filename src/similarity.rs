@@ -329,20 +329,28 @@ fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
         while empty != 0 {
             let bin = word * 64 + empty.trailing_zeros() as usize;
             empty &= empty - 1;
-            let borrowed = probes[bin]
-                .iter()
-                .map(|&p| p as usize)
-                .find(|&p| filled[p])
-                .unwrap_or_else(|| {
-                    // The next filled bin clockwise.
-                    (1..MINHASH_LEN)
-                        .map(|step| (bin + step) % MINHASH_LEN)
-                        .find(|&p| filled[p])
-                        .expect("a paragraph with shingles fills a bin")
-                });
-            values[bin] = source[borrowed];
+            values[bin] = source[borrowed_bin(bin, &filled, probes)];
         }
     }
+}
+
+/// The filled bin an empty `bin` takes its value from: its first filled probe, else the next
+/// filled bin clockwise.
+fn borrowed_bin(
+    bin: usize,
+    filled: &[bool; MINHASH_LEN],
+    probes: &[[u8; DENSIFY_PROBES]; MINHASH_LEN],
+) -> usize {
+    probes[bin]
+        .iter()
+        .map(|&p| p as usize)
+        .find(|&p| filled[p])
+        .unwrap_or_else(|| {
+            (1..MINHASH_LEN)
+                .map(|step| (bin + step) % MINHASH_LEN)
+                .find(|&p| filled[p])
+                .expect("a paragraph with shingles fills a bin")
+        })
 }
 
 fn shared_count(a: &[u32], b: &[u32]) -> usize {
@@ -1006,18 +1014,7 @@ mod tests {
             if filled[bin] {
                 continue;
             }
-            let borrowed = probes[bin]
-                .iter()
-                .map(|&p| p as usize)
-                .find(|&p| filled[p])
-                .unwrap_or_else(|| {
-                    // The next filled bin clockwise.
-                    (1..MINHASH_LEN)
-                        .map(|step| (bin + step) % MINHASH_LEN)
-                        .find(|&p| filled[p])
-                        .expect("a paragraph with shingles fills a bin")
-                });
-            values[bin] = source[borrowed];
+            values[bin] = source[borrowed_bin(bin, &filled, probes)];
         }
     }
 
