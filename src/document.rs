@@ -339,9 +339,7 @@ impl Document {
     }
 
     fn line_is_blank(&self, line: usize) -> bool {
-        let start = self.lines.line_start(line);
-        let end = self.lines.line_end(line, &self.source);
-        self.source[start..end].trim().is_empty()
+        self.lines.is_blank(line, &self.source)
     }
 }
 

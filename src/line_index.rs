@@ -41,14 +41,7 @@ impl LineIndex {
         let first = previous.line_of(change.start.saturating_sub(1));
         let mut starts = previous.starts[..=first].to_vec();
         let mut i = starts[first];
-        let old_len = previous.len;
-        loop {
-            let Some(next) = next_line_start(bytes, i) else {
-                return Self {
-                    starts,
-                    len: text.len(),
-                };
-            };
+        while let Some(next) = next_line_start(bytes, i) {
             starts.push(next);
             i = next;
             // A line start whose break lies at or past the change's end (so the break and the
@@ -62,12 +55,12 @@ impl LineIndex {
                         .iter()
                         .map(|&s| s - change.old_end + change.new_end),
                 );
-                debug_assert_eq!(old_len - change.old_end, text.len() - change.new_end);
-                return Self {
-                    starts,
-                    len: text.len(),
-                };
+                break;
             }
+        }
+        Self {
+            starts,
+            len: text.len(),
         }
     }
 
@@ -100,6 +93,13 @@ impl LineIndex {
             }
         }
         end
+    }
+
+    /// Whether a line holds nothing but white space.
+    pub fn is_blank(&self, line: usize, text: &str) -> bool {
+        text[self.line_start(line)..self.line_end(line, text)]
+            .trim()
+            .is_empty()
     }
 
     pub fn line_col(&self, offset: usize, text: &str) -> LineCol {

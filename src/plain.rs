@@ -23,14 +23,13 @@ pub fn edited_blocks(
     lines: &LineIndex,
     change: TextChange,
 ) -> Vec<Block> {
-    let is_blank = |line: usize| line_range(text, lines, line).slice(text).trim().is_empty();
     // Runs end at blank lines, which the change left alone: before its start, after its end.
     let mut first = lines.line_of(change.start);
-    while first > 0 && !is_blank(first - 1) {
+    while first > 0 && !lines.is_blank(first - 1, text) {
         first -= 1;
     }
     let mut last = lines.line_of(change.new_end) + 1;
-    while last < lines.line_count() && !is_blank(last) {
+    while last < lines.line_count() && !lines.is_blank(last, text) {
         last += 1;
     }
     let resplit_from = lines.line_start(first);
@@ -53,10 +52,6 @@ pub fn edited_blocks(
     blocks
 }
 
-fn line_range(source: &str, lines: &LineIndex, line: usize) -> TextRange {
-    TextRange::new(lines.line_start(line), lines.line_end(line, source))
-}
-
 fn blocks_of_lines(
     source: &str,
     lines: &LineIndex,
@@ -65,12 +60,14 @@ fn blocks_of_lines(
 ) {
     let mut run: Vec<TextRange> = Vec::new();
     for line in range {
-        let range = line_range(source, lines, line);
-        if range.slice(source).trim().is_empty() {
+        if lines.is_blank(line, source) {
             flush_run(source, &run, blocks);
             run.clear();
         } else {
-            run.push(range);
+            run.push(TextRange::new(
+                lines.line_start(line),
+                lines.line_end(line, source),
+            ));
         }
     }
     flush_run(source, &run, blocks);

@@ -44,6 +44,8 @@ const MAX_KEPT_EDITS: usize = 4096;
 impl Draft {
     /// How the text changed from revision `base` (a linted version, whose text is
     /// `base_len` bytes long) to the current one, as one change; `None` when that is not known.
+    /// (`Document::edited` checks the change against both texts and parses afresh if it does
+    /// not fit.)
     pub fn changes_since(&self, base: u64, base_len: usize) -> Option<TextChange> {
         if base < self.edits_dropped_to {
             return None;
@@ -55,7 +57,6 @@ impl Draft {
                 .filter(|(revision, _)| *revision > base)
                 .fold(unchanged, |merged, (_, change)| merged.then(*change)),
         )
-        .filter(|merged| merged.old_end <= base_len && merged.new_end <= self.rope.len_bytes())
     }
 
     /// Forgets the edits a lint of revision `linted` has taken in.
