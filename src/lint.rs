@@ -823,6 +823,47 @@ mod tests {
         }
     }
 
+    /// The names searches keep what they found in each block with its scan, under the names
+    /// the draft teaches and the organizations it mentions: a paragraph left alone must be
+    /// searched again when those change (here a definition added above it, then removed).
+    #[test]
+    fn kept_names_searches_follow_what_the_rest_of_the_draft_defines() {
+        let unchanged = "The World Health Organization met in Geneva.\n\n\
+            The Partnership to Accelerate Clean Energy will meet in May.\n\n\
+            The parties agreed. The Parties will meet again. The Parties met. The Parties left.\n\n\
+            Today the agreement enters into force.\n";
+        let defined = "We launch the Partnership for Accelerating Clean Energy (PACE).\n\n";
+        let term = "The States concluded a treaty (the “Agreement”).\n\n";
+        let settings = Arc::new(Settings::default());
+        let mut cache = LintCache::new();
+        let texts = [
+            unchanged.to_string(),
+            format!("{defined}{unchanged}"),
+            format!("{term}{defined}{unchanged}"),
+            format!("{term}{unchanged}"),
+            unchanged.to_string(),
+        ];
+        let (mut variants, mut terms) = (Vec::new(), Vec::new());
+        for text in texts {
+            let cached = lint_cached(
+                &Document::new(text.clone(), DocumentKind::Plain),
+                &settings,
+                &mut cache,
+            );
+            assert_eq!(
+                cached,
+                lint(&Document::new(text, DocumentKind::Plain), &settings)
+            );
+            let count = |rule: &str| cached.iter().filter(|d| d.rule == rule).count();
+            variants.push(count("org-name-variant"));
+            terms.push(count("defined-term-case"));
+        }
+        // The reworded name is a variant only while the draft defines the partnership, and
+        // "agreement" drifts only while the draft defines “the Agreement”.
+        assert_eq!(variants, [0, 1, 1, 0, 0]);
+        assert_eq!(terms, [1, 1, 2, 2, 1]);
+    }
+
     /// One random edit of a draft's paragraphs, as a drafter makes them: `kind` picks what,
     /// `a` and `b` where.
     fn edit_paragraphs(paragraphs: &mut Vec<String>, kind: usize, a: usize, b: usize) {

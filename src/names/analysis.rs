@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use super::config::NamesSettings;
-use super::gazetteer::{AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, NameHit, OrgId, find_few};
+use super::gazetteer::{
+    AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, Matcher, NameHit, OrgId, few_matcher,
+    find_few_with,
+};
 use super::normalize::{self, HARD, Stream, Token};
 use super::{FastMap, FastSet};
 use crate::diagnostic::TextRange;
@@ -131,6 +134,11 @@ pub struct Analysis {
     pub meanings: FastMap<String, Entity>,
     /// Quotations of other texts (quoted spans of four words or more).
     pub quotations: Vec<TextRange>,
+    /// Where each block's words start in [`Analysis::stream`]'s text.
+    block_text_starts: Vec<usize>,
+    /// The scans the language server keeps across edits: they also keep, for each block, what
+    /// the draft-wide searches found in it (see [`ScanMemo`]).
+    kept_scans: Option<Arc<BlockScans>>,
 }
 
 impl Analysis {
@@ -170,16 +178,27 @@ impl Analysis {
             .blocks()
             .iter()
             .map(|block| BlockScan::new(doc.block_text(block), block.kind, gazetteer));
-        Self::from_scans(doc, Arc::clone(&settings), scans)
+        Self::from_scans(doc, Arc::clone(&settings), scans, None)
+    }
+
+    /// The analysis of a draft from scans kept across edits: the draft-wide searches reuse
+    /// what they found in each block whose context is unchanged.
+    pub fn from_kept_scans(
+        doc: &Document,
+        settings: Arc<NamesSettings>,
+        scans: Arc<BlockScans>,
+    ) -> Self {
+        Self::from_scans(doc, settings, &scans.scans, Some(Arc::clone(&scans)))
     }
 
     /// The analysis of a draft from its blocks' scans (the `i`th is the scan of block `i`):
     /// what the blocks say by themselves put end to end, then what depends on the whole draft
     /// (the context of each acronym, the draft's definitions, the names it teaches).
-    pub fn from_scans<S: AsRef<BlockScan>>(
+    fn from_scans<S: AsRef<BlockScan>>(
         doc: &Document,
         settings: Arc<NamesSettings>,
         scans: impl IntoIterator<Item = S>,
+        kept_scans: Option<Arc<BlockScans>>,
     ) -> Self {
         let text = doc.text();
         let mut stream = Stream::default();
@@ -195,6 +214,8 @@ impl Analysis {
             learned: Vec::new(),
             meanings: FastMap::default(),
             quotations: Vec::new(),
+            block_text_starts: Vec::with_capacity(doc.blocks().len()),
+            kept_scans,
         };
         let mut name_hits: Vec<NameHit> = Vec::new();
         for (index, (block, scan)) in doc.blocks().iter().zip(scans).enumerate() {
@@ -210,6 +231,7 @@ impl Analysis {
                 .quotations
                 .extend(scan.quotations.iter().map(|&q| shift(q)));
             let token_base = analysis.stream.tokens.len();
+            analysis.block_text_starts.push(analysis.stream.text.len());
             analysis.stream.append(&scan.stream, base);
             analysis
                 .acronyms
@@ -364,6 +386,114 @@ impl Analysis {
             .collect();
     }
 
+    /// Every occurrence of `patterns` (normalized phrases) in the draft's words, as
+    /// [`find_few`] finds them in [`Analysis::stream`] (offsets there), never across blocks.
+    /// With scans kept across edits, each block's matches are kept with its scan for this set of
+    /// patterns, so after an edit only the blocks it changed are searched again.
+    pub fn find_phrases(&self, patterns: &[&str]) -> Vec<(usize, usize, usize)> {
+        if patterns.is_empty() {
+            return Vec::new();
+        }
+        let Some(kept) = &self.kept_scans else {
+            return self.find_phrases_in_draft(patterns, few_matcher(patterns).as_ref());
+        };
+        let key = phrases_fingerprint(patterns);
+        let found: Vec<Option<KeptPhrases>> = kept
+            .scans
+            .iter()
+            .map(|scan| scan.memo().phrases(key))
+            .collect();
+        let missing = found.iter().filter(|f| f.is_none()).count();
+        // The automaton for many patterns is built once and kept with the matches it found.
+        let mut matcher = found.iter().flatten().find_map(|kept| kept.matcher.clone());
+        if missing > 0 && missing * 4 >= found.len() {
+            // Most blocks are new to these patterns (a name was just defined, the draft just
+            // opened): one search of the draft, shared out to the blocks.
+            let matcher = matcher.or_else(|| few_matcher(patterns).map(Arc::new));
+            let all = self.find_phrases_in_draft(patterns, matcher.as_deref());
+            let mut rest = &all[..];
+            for (index, scan) in kept.scans.iter().enumerate() {
+                let base = self.block_text_starts[index];
+                let in_block = rest.partition_point(|hit| hit.0 < self.block_text_end(index));
+                let hits = rest[..in_block]
+                    .iter()
+                    .map(|&(start, end, pattern)| PhraseHit::new(start - base, end - base, pattern))
+                    .collect();
+                scan.memo().keep_phrases(key, hits, matcher.clone());
+                rest = &rest[in_block..];
+            }
+            return all;
+        }
+        let mut all = Vec::new();
+        for (index, (scan, found)) in kept.scans.iter().zip(found).enumerate() {
+            let hits = match found {
+                Some(kept) => kept.hits,
+                None => {
+                    if matcher.is_none() {
+                        matcher = few_matcher(patterns).map(Arc::new);
+                    }
+                    let stream = &scan.stream;
+                    let hits: Arc<[PhraseHit]> = find_few_with(
+                        &stream.text,
+                        patterns,
+                        matcher.as_deref(),
+                        stream.word_starts(),
+                        |start, end| stream.on_boundaries(start, end),
+                    )
+                    .into_iter()
+                    .map(|(start, end, pattern)| PhraseHit::new(start, end, pattern))
+                    .collect();
+                    scan.memo()
+                        .keep_phrases(key, Arc::clone(&hits), matcher.clone());
+                    hits
+                }
+            };
+            let base = self.block_text_starts[index];
+            all.extend(hits.iter().map(|hit| {
+                (
+                    hit.start as usize + base,
+                    hit.end as usize + base,
+                    hit.pattern as usize,
+                )
+            }));
+        }
+        all
+    }
+
+    /// [`Analysis::find_phrases`] in one search of the whole stream.
+    fn find_phrases_in_draft(
+        &self,
+        patterns: &[&str],
+        matcher: Option<&Matcher>,
+    ) -> Vec<(usize, usize, usize)> {
+        let stream = &self.stream;
+        let in_one_block = |start: usize, end: usize| {
+            stream.on_boundaries(start, end)
+                && self.block_of_text(start) == self.block_of_text(end - 1)
+        };
+        find_few_with(
+            &stream.text,
+            patterns,
+            matcher,
+            stream.word_starts(),
+            in_one_block,
+        )
+    }
+
+    /// The block whose words hold offset `at` of the stream's text.
+    fn block_of_text(&self, at: usize) -> usize {
+        self.block_text_starts
+            .partition_point(|&start| start <= at)
+            .saturating_sub(1)
+    }
+
+    fn block_text_end(&self, index: usize) -> usize {
+        self.block_text_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.stream.text.len())
+    }
+
     fn find_mentions(&mut self, text: &str) {
         let mut mentions = std::mem::take(&mut self.mentions);
         let mut taken = Taken::default();
@@ -373,13 +503,7 @@ impl Analysis {
         // Names the draft taught us, wherever they recur.
         if !self.learned.is_empty() {
             let patterns: Vec<&str> = self.learned.iter().map(|l| l.long_key.as_str()).collect();
-            let found = find_few(
-                &self.stream.text,
-                &patterns,
-                self.stream.word_starts(),
-                |start, end| self.stream.on_boundaries(start, end),
-            );
-            for (start, end, pattern) in found {
+            for (start, end, pattern) in self.find_phrases(&patterns) {
                 let Some((_, _, raw)) = self.stream.raw_range(start, end) else {
                     continue;
                 };
@@ -441,39 +565,126 @@ impl Analysis {
                 .filter(|u| u.ignore.is_none())
                 .filter_map(|u| self.meaning(&u.key)),
         );
-        let mut targets: FastMap<String, Entity> = FastMap::default();
-        let mut sizes: Vec<usize> = Vec::new();
-        let mut add = |key: String, entity: Entity, targets: &mut FastMap<_, _>| {
-            let size = key.split(' ').count();
-            if !sizes.contains(&size) {
-                sizes.push(size);
-            }
-            targets.insert(key, entity);
-        };
+        let mut search = LooseSearch::default();
         for &entity in &present {
             match entity {
                 // Computed with the gazetteer, not for each draft.
                 Entity::Org(id) => {
                     for key in gazetteer.loose_keys(id) {
-                        add(key.clone(), entity, &mut targets);
+                        search.add(key.clone(), entity);
                     }
                 }
                 Entity::Learned(i) if self.learned[i].is_name => {
                     if let Some(key) =
                         normalize::loose_key_of_phrase(&self.learned[i].long_key, LOOSE_MIN_WORDS)
                     {
-                        add(key, entity, &mut targets);
+                        search.add(key, entity);
                     }
                 }
                 Entity::Learned(_) => {}
             }
         }
-        if targets.is_empty() {
+        if search.targets.is_empty() {
             return;
         }
+        // Each run of words is read greedily, left to right: at each word, the first window
+        // size (in `search.sizes` order) naming an organization and overlapping no other
+        // mention is taken, and the next window starts after it.
+        let mut run = u64::MAX;
+        let mut next_start = 0;
+        for candidate in self.loose_candidates(&search) {
+            if candidate.run != run {
+                run = candidate.run;
+                next_start = 0;
+            }
+            if candidate.start < next_start || taken.overlaps(candidate.raw) {
+                continue;
+            }
+            taken.insert(candidate.raw);
+            mentions.push(Mention {
+                raw: candidate.raw,
+                entity: candidate.entity,
+                form: None,
+                block: 0,
+                ignored: false,
+            });
+            next_start = candidate.start + candidate.size;
+        }
+    }
+
+    /// Every window of the draft's runs of capitalized words that is a loose name of
+    /// `search` (draft offsets), whatever other mentions claim; with scans kept across edits,
+    /// kept with each block's scan for this search.
+    fn loose_candidates(&self, search: &LooseSearch) -> Vec<LooseCandidate> {
         // A window can only match if every content word's stem occurs in some target.
-        let stems: FastSet<&str> = targets.keys().flat_map(|k| k.split(' ')).collect();
-        let stream = &self.stream;
+        let stems: FastSet<&str> = search.targets.keys().flat_map(|k| k.split(' ')).collect();
+        let Some(kept) = &self.kept_scans else {
+            let mut all = Vec::new();
+            search.candidates(&stems, &self.stream, &mut all);
+            return all;
+        };
+        let key = search.fingerprint();
+        let mut all = Vec::new();
+        for (index, scan) in kept.scans.iter().enumerate() {
+            let found = scan.memo().loose(key);
+            let found = found.unwrap_or_else(|| {
+                let mut found = Vec::new();
+                search.candidates(&stems, &scan.stream, &mut found);
+                let found: Arc<[LooseCandidate]> = found.into();
+                scan.memo().keep_loose(key, Arc::clone(&found));
+                found
+            });
+            let base = self.blocks[index].span.start;
+            all.extend(found.iter().map(|c| LooseCandidate {
+                run: c.run | (index as u64) << 32,
+                raw: TextRange::new(c.raw.start + base, c.raw.end + base),
+                ..*c
+            }));
+        }
+        all
+    }
+}
+
+/// The loose names of the organizations a draft mentions, and how to find them.
+#[derive(Default)]
+struct LooseSearch {
+    targets: FastMap<String, Entity>,
+    /// The window sizes to try, in the order they are tried.
+    sizes: Vec<usize>,
+}
+
+impl LooseSearch {
+    fn add(&mut self, key: String, entity: Entity) {
+        let size = key.split(' ').count();
+        if !self.sizes.contains(&size) {
+            self.sizes.push(size);
+        }
+        self.targets.insert(key, entity);
+    }
+
+    /// Equal for equal searches, whatever order the targets were added in.
+    fn fingerprint(&self) -> u64 {
+        let mut targets: Vec<(&String, &Entity)> = self.targets.iter().collect();
+        targets.sort_unstable();
+        let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+        for size in &self.sizes {
+            hasher.update(&(*size as u64).to_le_bytes());
+        }
+        for (key, entity) in targets {
+            let (kind, value) = match *entity {
+                Entity::Org(id) => (0u8, id),
+                Entity::Learned(i) => (1u8, i),
+            };
+            hasher.update(&[0xFF, kind]);
+            hasher.update(&(value as u64).to_le_bytes());
+            hasher.update(key.as_bytes());
+        }
+        hasher.digest()
+    }
+
+    /// The candidates in `stream` (runs numbered from 0), in reading order. `stems`: the
+    /// words of the targets.
+    fn candidates(&self, stems: &FastSet<&str>, stream: &Stream, out: &mut Vec<LooseCandidate>) {
         let tokens = &stream.tokens;
         let token_text = |i: usize| &stream.text[tokens[i].start as usize..tokens[i].end as usize];
         // Reused for every run and window: most runs are one or two words, and allocating for
@@ -481,6 +692,7 @@ impl Analysis {
         let mut content: Vec<usize> = Vec::new();
         let mut window_stems: Vec<&str> = Vec::new();
         let mut key = String::new();
+        let mut run = 0;
         let mut i = 0;
         while i < tokens.len() {
             // A run of capitalized words and the function words between them.
@@ -508,9 +720,8 @@ impl Analysis {
                 }
             }
             let next = j.max(i + 1);
-            let mut start = 0;
-            'windows: while start < content.len() {
-                for &size in &sizes {
+            for start in 0..content.len() {
+                for &size in &self.sizes {
                     if start + size > content.len() {
                         continue;
                     }
@@ -523,31 +734,125 @@ impl Analysis {
                     ) {
                         continue;
                     }
-                    let Some(&entity) = targets.get(key.as_str()) else {
+                    let Some(&entity) = self.targets.get(key.as_str()) else {
                         continue;
                     };
-                    let raw = TextRange::new(
-                        tokens[window[0]].word_start(),
-                        tokens[window[size - 1]].raw().end,
-                    );
-                    if taken.overlaps(raw) {
-                        continue;
-                    }
-                    taken.insert(raw);
-                    mentions.push(Mention {
-                        raw,
+                    out.push(LooseCandidate {
+                        run,
+                        start: start as u32,
+                        size: size as u32,
+                        raw: TextRange::new(
+                            tokens[window[0]].word_start(),
+                            tokens[window[size - 1]].raw().end,
+                        ),
                         entity,
-                        form: None,
-                        block: 0,
-                        ignored: false,
                     });
-                    start += size;
-                    continue 'windows;
                 }
-                start += 1;
+            }
+            if !content.is_empty() {
+                run += 1;
             }
             i = next;
         }
+    }
+}
+
+/// A window of a run of capitalized words that is a loose name: the `start`th content word of
+/// run `run`, `size` content words long.
+#[derive(Clone, Copy, Debug)]
+struct LooseCandidate {
+    run: u64,
+    start: u32,
+    size: u32,
+    raw: TextRange,
+    entity: Entity,
+}
+
+/// A match of [`Analysis::find_phrases`] in one block: offsets in the block's stream.
+#[derive(Clone, Copy, Debug)]
+struct PhraseHit {
+    start: u32,
+    end: u32,
+    pattern: u32,
+}
+
+impl PhraseHit {
+    fn new(start: usize, end: usize, pattern: usize) -> Self {
+        Self {
+            start: start as u32,
+            end: end as u32,
+            pattern: pattern as u32,
+        }
+    }
+}
+
+/// A block's matches of one pattern list, and the automaton that found them (shared by every
+/// block, so the next edit's search of a changed block need not build it again).
+#[derive(Clone)]
+struct KeptPhrases {
+    hits: Arc<[PhraseHit]>,
+    matcher: Option<Arc<Matcher>>,
+}
+
+impl std::fmt::Debug for KeptPhrases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeptPhrases")
+            .field("hits", &self.hits)
+            .field("matcher", &self.matcher.is_some())
+            .finish()
+    }
+}
+
+/// Equal for equal pattern lists.
+fn phrases_fingerprint(patterns: &[&str]) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3Default::new();
+    for pattern in patterns {
+        // 0xFF never occurs in UTF-8: patterns cannot run into each other.
+        hasher.update(pattern.as_bytes());
+        hasher.update(&[0xFF]);
+    }
+    hasher.digest()
+}
+
+/// What the draft-wide searches found in one block, kept with its scan: they depend on the
+/// rest of the draft only through their patterns (the names it teaches, its defined terms, the
+/// organizations it mentions), so each is kept under the fingerprint of those.
+#[derive(Debug, Default)]
+struct ScanMemo {
+    /// Matches of the most recent pattern lists, oldest first.
+    phrases: Vec<(u64, KeptPhrases)>,
+    loose: Option<(u64, Arc<[LooseCandidate]>)>,
+}
+
+/// Pattern lists whose matches a block keeps: the learned names and the defined terms are
+/// searched in every run, and one edit can change either.
+const KEPT_PHRASE_LISTS: usize = 4;
+
+impl ScanMemo {
+    fn phrases(&self, key: u64) -> Option<KeptPhrases> {
+        self.phrases
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, kept)| kept.clone())
+    }
+
+    fn keep_phrases(&mut self, key: u64, hits: Arc<[PhraseHit]>, matcher: Option<Arc<Matcher>>) {
+        self.phrases.retain(|(k, _)| *k != key);
+        if self.phrases.len() == KEPT_PHRASE_LISTS {
+            self.phrases.remove(0);
+        }
+        self.phrases.push((key, KeptPhrases { hits, matcher }));
+    }
+
+    fn loose(&self, key: u64) -> Option<Arc<[LooseCandidate]>> {
+        self.loose
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, found)| Arc::clone(found))
+    }
+
+    fn keep_loose(&mut self, key: u64, found: Arc<[LooseCandidate]>) {
+        self.loose = Some((key, found));
     }
 }
 
@@ -564,6 +869,7 @@ pub struct BlockScan {
     /// Sorted by position; `block` is 0 and `ignore` says only what the block itself shows.
     uses: Vec<AcronymUse>,
     names: Vec<NameHit>,
+    memo: std::sync::Mutex<ScanMemo>,
 }
 
 impl BlockScan {
@@ -589,7 +895,15 @@ impl BlockScan {
             stream,
             uses,
             names,
+            memo: std::sync::Mutex::default(),
         }
+    }
+
+    fn memo(&self) -> std::sync::MutexGuard<'_, ScanMemo> {
+        // What is kept is only ever replaced whole: a panic elsewhere cannot leave it half done.
+        self.memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -1679,6 +1993,42 @@ mod tests {
             "Partnership for Accelerating Clean Energy"
         );
         assert_eq!(schwartz_hearst("Group of Seven", "G7"), None);
+    }
+
+    /// A name never runs from one paragraph into the next, whether the draft is searched in
+    /// one pass or block by block with kept scans (as the language server does).
+    #[test]
+    fn phrases_are_found_within_one_block_in_both_searches() {
+        let text = "Talks in St.\n\nPetersburg Forum opened. The St. Petersburg Forum met.\n";
+        let doc = Document::new(text, DocumentKind::Plain);
+        let settings = Arc::new(NamesSettings::default());
+        let gazetteer = settings.gazetteer();
+        let scans = Arc::new(BlockScans::new(&doc, &settings, |_, text, kind| {
+            Arc::new(BlockScan::new(text, kind, gazetteer))
+        }));
+        let fresh = Analysis::new(&doc, Arc::clone(&settings));
+        let kept = Analysis::from_kept_scans(&doc, Arc::clone(&settings), scans);
+        // Two patterns are searched with memmem, twenty with an automaton.
+        let fillers: Vec<String> = (0..18).map(|i| format!("unheard of name {i}")).collect();
+        for many in [false, true] {
+            let mut patterns = vec!["st|petersburg forum", "forum"];
+            if many {
+                patterns.extend(fillers.iter().map(String::as_str));
+            }
+            let written = |analysis: &Analysis| -> Vec<&str> {
+                let found = analysis.find_phrases(&patterns);
+                // Searched twice: the second time from what the scans kept.
+                assert_eq!(found, analysis.find_phrases(&patterns));
+                found
+                    .iter()
+                    .map(|&(start, end, _)| analysis.stream.raw_range(start, end).unwrap().2)
+                    .map(|raw| raw.slice(text))
+                    .collect()
+            };
+            let expected = ["Forum", "St. Petersburg Forum"];
+            assert_eq!(written(&fresh), expected);
+            assert_eq!(written(&kept), expected);
+        }
     }
 
     #[test]

@@ -617,10 +617,33 @@ pub fn find_few(
     starts: impl Iterator<Item = usize>,
     accept: impl Fn(usize, usize) -> bool,
 ) -> Vec<(usize, usize, usize)> {
-    if patterns.len() > MEMMEM_PATTERNS {
-        // A long draft can teach hundreds of names: one pass per name would make the search
-        // quadratic, and an unanchored automaton walks every byte of the draft.
-        return Matcher::new(patterns.iter().copied()).find(haystack, starts, accept);
+    find_few_with(
+        haystack,
+        patterns,
+        few_matcher(patterns).as_ref(),
+        starts,
+        accept,
+    )
+}
+
+/// The automaton [`find_few`] searches `patterns` with, if it needs one: built once, it
+/// searches any number of haystacks with [`find_few_with`].
+pub fn few_matcher(patterns: &[&str]) -> Option<Matcher> {
+    // A long draft can teach hundreds of names: one pass per name would make the search
+    // quadratic, and an unanchored automaton walks every byte of the draft.
+    (patterns.len() > MEMMEM_PATTERNS).then(|| Matcher::new(patterns.iter().copied()))
+}
+
+/// [`find_few`] with `matcher`, the [`few_matcher`] of `patterns`, built beforehand.
+pub fn find_few_with(
+    haystack: &str,
+    patterns: &[&str],
+    matcher: Option<&Matcher>,
+    starts: impl Iterator<Item = usize>,
+    accept: impl Fn(usize, usize) -> bool,
+) -> Vec<(usize, usize, usize)> {
+    if let Some(matcher) = matcher {
+        return matcher.find(haystack, starts, accept);
     }
     let mut found = occurrences_by_memmem(haystack, patterns, &accept);
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));

@@ -32,7 +32,7 @@ pub fn analysis(ctx: &Context<'_>) -> Arc<Analysis> {
             // otherwise each block is scanned here and its scan dropped once put in.
             match ctx.doc.memoized::<BlockScans>() {
                 Some(scans) if scans.is_for(settings) => {
-                    Analysis::from_scans(ctx.doc, Arc::clone(settings), &scans.scans)
+                    Analysis::from_kept_scans(ctx.doc, Arc::clone(settings), scans)
                 }
                 _ => Analysis::new(ctx.doc, Arc::clone(settings)),
             }

@@ -3,7 +3,6 @@ use serde::Deserialize;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::names::analysis::is_acronym_like;
-use crate::names::gazetteer::find_few;
 use crate::names::normalize::normalize_phrase;
 use crate::names::{self, Analysis};
 use crate::rules::{Check, Context};
@@ -226,9 +225,7 @@ fn find_uses(analysis: &Analysis, text: &str, terms: &[Term]) -> Vec<(usize, Tex
         |i: usize| stream.text.as_bytes().get(stream.tokens[i].end as usize) == Some(&b' ');
     let patterns: Vec<&str> = keys.iter().map(String::as_str).collect();
     let mut uses = Vec::new();
-    for (start, end, index) in find_few(&stream.text, &patterns, stream.word_starts(), |s, e| {
-        stream.on_boundaries(s, e)
-    }) {
+    for (start, end, index) in analysis.find_phrases(&patterns) {
         let Some((first, _, raw)) = stream.raw_range(start, end) else {
             continue;
         };
