@@ -15,7 +15,7 @@ use crate::rules::cross_draft_duplicate::{
 };
 use crate::rules::{
     BlockContext, Check, Context, Family, RULES, RuleMeta, WorkspaceDoc, duplicate_sentence,
-    near_duplicate_paragraph,
+    near_duplicate_paragraph, unbalanced_delimiter,
 };
 use crate::similarity::ParagraphFacts;
 
@@ -55,6 +55,9 @@ pub fn lint_cached(
         .any(|rule| rule.family == Family::Names && settings.is_enabled(rule))
     {
         cache.provide_names_scans(doc, settings.names(), &hashes);
+    }
+    if settings.is_enabled(&unbalanced_delimiter::RULE) {
+        cache.provide_delimiters(doc, &hashes);
     }
     // The names rules share one analysis of the whole draft, the longest of the families
     // even from cached block scans: they run beside the others (the language server lints one
@@ -302,7 +305,7 @@ fn check_blocks(
     Some(out)
 }
 
-fn stays_inside(d: &Diagnostic, block: TextRange) -> bool {
+pub(crate) fn stays_inside(d: &Diagnostic, block: TextRange) -> bool {
     block.contains_range(d.span)
         && d.related
             .iter()
@@ -315,7 +318,7 @@ fn stays_inside(d: &Diagnostic, block: TextRange) -> bool {
 
 /// Moves every same-draft span of a finding by `delta` bytes (block results are cached relative
 /// to their block's start).
-fn shift(d: &mut Diagnostic, delta: isize) {
+pub(crate) fn shift(d: &mut Diagnostic, delta: isize) {
     let move_range = |r: &mut TextRange| {
         r.start = r.start.wrapping_add_signed(delta);
         r.end = r.end.wrapping_add_signed(delta);
@@ -423,6 +426,8 @@ pub struct LintCache {
     /// for the names settings they were made with.
     names_settings: Option<Arc<NamesSettings>>,
     names_scans: HashMap<(BlockKind, u128), (Arc<BlockScan>, u64), foldhash::fast::FixedState>,
+    /// `unbalanced-delimiter`'s paragraphs and style evidence by content.
+    delimiters: unbalanced_delimiter::Kept,
     run: u64,
     /// Blocks whose findings were reused / computed, over the cache's lifetime.
     pub hits: u64,
@@ -528,6 +533,27 @@ impl LintCache {
             tracing::error!("near-duplicate index update panicked; it is rebuilt");
             *kept = Default::default();
         }
+    }
+
+    /// Gives `doc` the findings of `unbalanced-delimiter`, put together from the paragraphs
+    /// kept since the previous run. A panic leaves them to the rule (which runs guarded) and
+    /// starts the kept paragraphs over.
+    fn provide_delimiters(&mut self, doc: &Document, hashes: &[BlockHash]) {
+        let texts: Vec<u128> = hashes.iter().map(|h| h.text).collect();
+        let kept = &mut self.delimiters;
+        if catch_unwind(AssertUnwindSafe(|| {
+            unbalanced_delimiter::provide(doc, &texts, kept)
+        }))
+        .is_err()
+        {
+            tracing::error!("unbalanced-delimiter paragraph update panicked; it is rebuilt");
+            *kept = Default::default();
+        }
+    }
+
+    /// `unbalanced-delimiter` entries currently kept.
+    pub fn delimiters_len(&self) -> usize {
+        self.delimiters.len()
     }
 
     /// Paragraph fingerprints currently kept.
@@ -996,6 +1022,124 @@ mod tests {
         for _ in 0..3 {
             edit_paragraphs(&mut paragraphs, next() % 6, next(), next());
             assert_cached_equals_lint(&paragraphs, &all, &mut cache);
+        }
+    }
+
+    /// The clauses family on one draft, cached and fresh, after each edit.
+    fn assert_clauses_cached_equal_lint(
+        text: &str,
+        kind: DocumentKind,
+        settings: &Arc<Settings>,
+        cache: &mut LintCache,
+    ) {
+        let cached = lint_cached(&Document::new(text, kind), settings, cache);
+        let fresh = lint(&Document::new(text, kind), settings);
+        assert_eq!(cached, fresh, "after an edit, the draft being:\n{text}");
+    }
+
+    /// `unbalanced-delimiter` put together from kept paragraphs finds what the rule finds alone,
+    /// under edits that open and close quotations running over paragraphs, switch the draft's
+    /// quotation style („ “ and » « change how every paragraph is read) and move paragraphs.
+    #[test]
+    fn cached_delimiters_equal_lint_under_quotation_and_style_edits() {
+        let mut settings = Settings::default();
+        settings.select(&["clauses".to_string()]);
+        let settings = Arc::new(settings);
+        let base = [
+            "The Council recalls “the principle of sovereignty.",
+            "“It continues here and ends.” Then more text (with an aside).",
+            "(a) First item; (b) second item) and [a bracket.",
+            "We welcome the Parties‘ views and Russia‘s proposal.",
+            "He said «bonjour» to the ‹Parties› and “left“ early.",
+            "> quoted line and a stray > here",
+            "Plain paragraph without marks.",
+            "”",
+            "Another “plain” paragraph with ”turned” marks.",
+        ];
+        // Each edit applies to the paragraphs as the previous one left them.
+        type Edit = fn(&mut Vec<String>);
+        let edits: &[Edit] = &[
+            // The quotation of the first paragraph closed, then opened again.
+            |p| p[0].push('”'),
+            |p| {
+                p[0].pop();
+            },
+            // The second paragraph no longer continues it, then does again.
+            |p| p[1] = p[1].replacen('“', "", 1),
+            |p| p[1].insert(0, '“'),
+            // A quotation opened in a plain paragraph runs into the next one.
+            |p| p[5].push_str(" “and opens"),
+            |p| p[6].insert(0, '“'),
+            // „ anywhere: a closing “ elsewhere becomes stray rather than turned.
+            |p| p[6].push_str(" „Zitat"),
+            |p| p[6] = p[6].replace(" „Zitat", ""),
+            // » opening words outnumber «: guillemets read the other way everywhere.
+            |p| p[2].push_str(" »Die Zeit« and »Der Spiegel« and »Bild«"),
+            // Every quotation switched to „ “.
+            |p| {
+                for paragraph in p.iter_mut() {
+                    *paragraph = paragraph.replace('“', "„").replace('”', "“");
+                }
+            },
+            |p| p.swap(0, 3),
+            |p| {
+                p.remove(1);
+            },
+            |p| p.insert(2, "“A whole new quotation".into()),
+            |p| p.push("“It ends in the last paragraph".into()),
+        ];
+        for kind in [DocumentKind::Plain, DocumentKind::Markdown] {
+            let mut cache = LintCache::new();
+            let mut paragraphs: Vec<String> = base.iter().map(|p| p.to_string()).collect();
+            assert_clauses_cached_equal_lint(&paragraphs.join("\n\n"), kind, &settings, &mut cache);
+            for edit in edits {
+                edit(&mut paragraphs);
+                assert_clauses_cached_equal_lint(
+                    &paragraphs.join("\n\n"),
+                    kind,
+                    &settings,
+                    &mut cache,
+                );
+            }
+            assert!(cache.delimiters_len() > 0);
+        }
+    }
+
+    /// Random marks typed into real drafts, the clauses family cached and fresh.
+    #[test]
+    fn cached_clauses_equal_lint_under_random_mark_edits_of_real_drafts() {
+        let files = [
+            include_str!("../tests/fixtures/corpus/2022-11-16-g20-bali-leaders-declaration.txt"),
+            include_str!("../tests/fixtures/corpus/A_RES_80_048.txt"),
+        ];
+        let snippets = [
+            "“", "”", "\n\n“", "„", "‘", "’", "»", "«", "(", ")", "[", "\n\n", "'", "\"", "<",
+            "> ", " (b) ", "\n\n(c) ", "\n\n2. ",
+        ];
+        let settings = Arc::new(Settings::default());
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        for source in files {
+            let mut cache = LintCache::new();
+            let mut text = source.to_string();
+            for _ in 0..25 {
+                assert_clauses_cached_equal_lint(&text, DocumentKind::Plain, &settings, &mut cache);
+                let at = crate::line_index::floor_char_boundary(&text, next(text.len()));
+                if next(4) == 0 {
+                    let end = crate::line_index::floor_char_boundary(
+                        &text,
+                        (at + next(30)).min(text.len()),
+                    );
+                    text.replace_range(at..end, "");
+                } else {
+                    text.insert_str(at, snippets[next(snippets.len())]);
+                }
+            }
         }
     }
 

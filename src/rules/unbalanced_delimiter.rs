@@ -1,7 +1,11 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use crate::clauses::labels::{is_enumerator_close, label_at};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::document::Document;
+use crate::lint::{shift, stays_inside};
 use crate::rules::{Check, Context, NoOptions};
 use crate::text::sentences;
 
@@ -124,7 +128,7 @@ impl Pair {
 }
 
 /// Conventions read once per draft.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 struct Style {
     /// » opens and « closes (German, Danish book typography).
     reversed_guillemets: bool,
@@ -162,6 +166,63 @@ impl Style {
             reversed_guillemets,
             uses_left_double,
             uses_low_double,
+        }
+    }
+}
+
+/// What one stretch of a draft says about its [`Style`]: the style of the whole draft is that
+/// of its stretches put together (see [`Style::detect`], which this mirrors).
+#[derive(Clone, Copy, Debug, Default)]
+struct StyleEvidence {
+    low_double: bool,
+    left_double: bool,
+    /// » and « opening a word ("»Die Zeit«" against "«Это»").
+    right_guillemet_opens: usize,
+    left_guillemet_opens: usize,
+}
+
+impl StyleEvidence {
+    /// The marks that start inside `range`, read in `text` (a mark at either end of the range
+    /// looks at the characters beside it).
+    fn of(text: &str, range: TextRange) -> Self {
+        use memchr::memmem::{find, find_iter};
+        let bytes = &text.as_bytes()[range.start..range.end];
+        let opens = |mark: &str, spaced: bool| {
+            find_iter(bytes, mark.as_bytes())
+                .filter(|&i| {
+                    let i = range.start + i;
+                    let prev = text[..i].chars().next_back();
+                    let rest = &text[i + mark.len()..];
+                    let next = rest.chars().next();
+                    left_flank(prev)
+                        && (next.is_some_and(char::is_alphanumeric)
+                            || (spaced
+                                && next == Some(' ')
+                                && rest[1..].chars().next().is_some_and(char::is_alphanumeric)))
+                })
+                .count()
+        };
+        let guillemets = memchr::memchr(0xC2, bytes).is_some();
+        StyleEvidence {
+            low_double: find(bytes, "„".as_bytes()).is_some(),
+            left_double: find(bytes, "“".as_bytes()).is_some(),
+            right_guillemet_opens: if guillemets { opens("»", false) } else { 0 },
+            left_guillemet_opens: if guillemets { opens("«", true) } else { 0 },
+        }
+    }
+
+    fn add(&mut self, other: StyleEvidence) {
+        self.low_double |= other.low_double;
+        self.left_double |= other.left_double;
+        self.right_guillemet_opens += other.right_guillemet_opens;
+        self.left_guillemet_opens += other.left_guillemet_opens;
+    }
+
+    fn style(self) -> Style {
+        Style {
+            reversed_guillemets: self.right_guillemet_opens > self.left_guillemet_opens,
+            uses_left_double: self.low_double || self.left_double,
+            uses_low_double: self.low_double,
         }
     }
 }
@@ -266,24 +327,289 @@ fn next_interesting(bytes: &[u8], mut from: usize, end: usize) -> usize {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let doc = ctx.doc;
+    if let Some(found) = doc.memoized::<Provided>().and_then(|p| p.take()) {
+        out.extend(found);
+        return;
+    }
     let style = Style::detect(doc.text());
     for problem in find_problems(doc, style) {
         out.push(diagnostic(doc, style, problem));
     }
 }
 
+/// The findings [`provide`] put together for a draft, taken by the rule's check.
+struct Provided(Mutex<Option<Vec<Diagnostic>>>);
+
+impl Provided {
+    fn take(&self) -> Option<Vec<Diagnostic>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// What one paragraph gives when no quotation is carried into it: everything the rule finds in
+/// it reads only its text, the draft's style and whether its first line starts with it.
+struct BlockOutcome {
+    /// Findings, spans relative to the block's start.
+    found: Vec<Diagnostic>,
+    /// Quotations open at its end (`at` relative to the block's start), carried on.
+    open: Vec<Open>,
+    /// The findings of `open` when the next paragraph does not continue them.
+    unclosed: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct OutcomeKey {
+    /// xxh3-128 of the block's text.
+    text: u128,
+    style: Style,
+    /// Nothing but spaces before the block on its first line (a "> " there is a quoting
+    /// marker, not a stray bracket).
+    starts_line: bool,
+}
+
+/// The characters beside a block that the style evidence of its edge marks reads.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct EvidenceKey {
+    text: u128,
+    before: Option<char>,
+    after: [Option<char>; 2],
+}
+
+/// What the rule keeps of a draft between versions (the language server's lint cache): the
+/// style evidence and the outcome of each paragraph by content, so that an edit reads again
+/// only the paragraphs it touched and those a quotation carries into.
+#[derive(Default)]
+pub struct Kept {
+    evidence: HashMap<EvidenceKey, (StyleEvidence, u64), foldhash::fast::FixedState>,
+    outcomes: HashMap<OutcomeKey, (Arc<BlockOutcome>, u64), foldhash::fast::FixedState>,
+    run: u64,
+}
+
+impl Kept {
+    /// Entries kept (style evidence and paragraph outcomes).
+    pub fn len(&self) -> usize {
+        self.evidence.len() + self.outcomes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn style(&mut self, doc: &Document, hashes: &[u128]) -> Style {
+        let text = doc.text();
+        let run = self.run;
+        let mut evidence = StyleEvidence::default();
+        // Text outside every block (blank lines, masked markup) is read each time: it is short.
+        let gap = |from: usize, to: usize, evidence: &mut StyleEvidence| {
+            if from < to
+                && text.as_bytes()[from..to]
+                    .iter()
+                    .any(|&b| b == 0xC2 || b == 0xE2)
+            {
+                evidence.add(StyleEvidence::of(text, TextRange::new(from, to)));
+            }
+        };
+        let mut covered_to = 0;
+        for (block, &hash) in doc.blocks().iter().zip(hashes) {
+            let span = block.span;
+            if span.start < covered_to {
+                // Nested in a block already read: only what sticks out is new.
+                gap(covered_to, span.end, &mut evidence);
+                covered_to = covered_to.max(span.end);
+                continue;
+            }
+            gap(covered_to, span.start, &mut evidence);
+            covered_to = span.end;
+            let mut after = text[span.end..].chars();
+            let key = EvidenceKey {
+                text: hash,
+                before: text[..span.start].chars().next_back(),
+                after: [after.next(), after.next()],
+            };
+            let entry = self
+                .evidence
+                .entry(key)
+                .or_insert_with(|| (StyleEvidence::of(text, span), run));
+            entry.1 = run;
+            evidence.add(entry.0);
+        }
+        gap(covered_to, text.len(), &mut evidence);
+        evidence.style()
+    }
+}
+
+/// Puts the rule's findings for `doc` together from the paragraphs kept in `kept`, reading only
+/// new paragraphs and those a quotation from the paragraph before runs into, and leaves them for
+/// the rule's check: the same findings as it computes alone. `hashes[i]` is the xxh3-128 of
+/// block `i`'s text.
+pub fn provide(doc: &Document, hashes: &[u128], kept: &mut Kept) {
+    kept.run += 1;
+    let run = kept.run;
+    let style = kept.style(doc, hashes);
+    let text = doc.text();
+    let mut scanner = Scanner::new(text, style);
+    let mut found = Vec::new();
+    let mut carried: Vec<Open> = Vec::new();
+    // The findings of `carried` if not continued, when it comes from a kept outcome.
+    let mut carried_unclosed: Option<(Arc<BlockOutcome>, usize)> = None;
+    let mut carried_to = 0usize;
+    let mut previous_end = 0usize;
+    let mut problems = Vec::new();
+    let report_carried = |carried: &mut Vec<Open>,
+                          carried_unclosed: &Option<(Arc<BlockOutcome>, usize)>,
+                          carried_to: usize,
+                          found: &mut Vec<Diagnostic>| {
+        match carried_unclosed {
+            Some((outcome, start)) => found.extend(shifted(&outcome.unclosed, *start as isize)),
+            None => found.extend(carried.iter().map(|&open| {
+                diagnostic(
+                    doc,
+                    style,
+                    Problem::Unclosed {
+                        open,
+                        before: None,
+                        last_block: carried_to,
+                    },
+                )
+            })),
+        }
+        carried.clear();
+    };
+    for (index, block) in doc.blocks().iter().enumerate() {
+        let mut span = block.span;
+        if span.start < previous_end {
+            continue; // nested block already scanned
+        }
+        previous_end = span.end;
+        if let Some(first) = carried.first() {
+            match continuation_mark(text, span, first.mark) {
+                Some(after) => span.start = after,
+                None => report_carried(&mut carried, &carried_unclosed, carried_to, &mut found),
+            }
+        }
+        carried_to = index;
+        if !carried.is_empty() {
+            // A quotation runs on into this paragraph: read it with the quotation open.
+            scanner.read_block(block.span, span, index, &mut carried, &mut problems);
+            found.extend(problems.drain(..).map(|p| diagnostic(doc, style, p)));
+            carried_unclosed = None;
+            continue;
+        }
+        let line_start = text[..span.start].rfind('\n').map_or(0, |p| p + 1);
+        let key = OutcomeKey {
+            text: hashes[index],
+            style,
+            starts_line: text[line_start..span.start].trim().is_empty(),
+        };
+        let outcome = match kept.outcomes.get_mut(&key) {
+            Some((outcome, used_in)) => {
+                *used_in = run;
+                Arc::clone(outcome)
+            }
+            None => {
+                let outcome = Arc::new(block_outcome(doc, style, &mut scanner, index));
+                // A finding reaching out of its block (a stray mark that is the whole
+                // paragraph is removed with its blank lines) depends on more than the block.
+                if keeps_to_block(&outcome, span) {
+                    kept.outcomes.insert(key, (Arc::clone(&outcome), run));
+                }
+                outcome
+            }
+        };
+        found.extend(shifted(&outcome.found, span.start as isize));
+        carried.extend(outcome.open.iter().map(|&open| Open {
+            at: open.at + span.start,
+            block: index,
+            ..open
+        }));
+        carried_unclosed = Some((outcome, span.start));
+    }
+    report_carried(&mut carried, &carried_unclosed, carried_to, &mut found);
+    // The order of `find_problems`: by position, ties in the order found.
+    found.sort_by_key(|d| d.span.start);
+    kept.evidence.retain(|_, (_, used_in)| *used_in == run);
+    kept.outcomes.retain(|_, (_, used_in)| *used_in == run);
+    doc.memo(|_: &Provided| false, || Provided(Mutex::new(Some(found))));
+}
+
+/// The findings and open quotations of block `index` read with nothing carried into it, with
+/// spans relative to the block's start.
+fn block_outcome(
+    doc: &Document,
+    style: Style,
+    scanner: &mut Scanner,
+    index: usize,
+) -> BlockOutcome {
+    let span = doc.blocks()[index].span;
+    let mut problems = Vec::new();
+    let mut open = Vec::new();
+    scanner.read_block(span, span, index, &mut open, &mut problems);
+    let start = -(span.start as isize);
+    let found: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|p| diagnostic(doc, style, p))
+        .collect();
+    let unclosed: Vec<Diagnostic> = open
+        .iter()
+        .map(|&open| {
+            diagnostic(
+                doc,
+                style,
+                Problem::Unclosed {
+                    open,
+                    before: None,
+                    last_block: index,
+                },
+            )
+        })
+        .collect();
+    BlockOutcome {
+        found: shifted(&found, start),
+        open: open
+            .into_iter()
+            .map(|open| Open {
+                at: open.at - span.start,
+                ..open
+            })
+            .collect(),
+        unclosed: shifted(&unclosed, start),
+    }
+}
+
+/// Whether everything `outcome` reports lies in its block, which spans `span`, and depends on
+/// nothing around it.
+fn keeps_to_block(outcome: &BlockOutcome, span: TextRange) -> bool {
+    let relative = TextRange::new(0, span.len());
+    let whole_block_edit = outcome
+        .found
+        .iter()
+        .chain(&outcome.unclosed)
+        .flat_map(|d| &d.fixes)
+        .flat_map(|f| &f.edits)
+        .any(|e| e.span == relative);
+    !whole_block_edit
+        && outcome
+            .found
+            .iter()
+            .chain(&outcome.unclosed)
+            .all(|d| stays_inside(d, relative))
+}
+
+fn shifted(found: &[Diagnostic], delta: isize) -> Vec<Diagnostic> {
+    found
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            shift(&mut d, delta);
+            d
+        })
+        .collect()
+}
+
 fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
     let text = doc.text();
     let mut problems = Vec::new();
-    let mut scanner = Scanner {
-        text,
-        style,
-        enumerators_close: true,
-        used_enumerator_close: false,
-        stack: Vec::new(),
-        angles: Vec::new(),
-        problems: Vec::new(),
-    };
+    let mut scanner = Scanner::new(text, style);
     // Quotations left open by the previous paragraph.
     let mut carried: Vec<Open> = Vec::new();
     let mut carried_to = 0usize;
@@ -302,29 +628,62 @@ fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
                 }
             }
         }
+        scanner.read_block(block.span, span, index, &mut carried, &mut problems);
+        carried_to = index;
+    }
+    report_unclosed(&mut carried, carried_to, &mut problems);
+    problems.sort_by_key(Problem::position);
+    problems
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str, style: Style) -> Self {
+        Scanner {
+            text,
+            style,
+            enumerators_close: true,
+            used_enumerator_close: false,
+            stack: Vec::new(),
+            angles: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Reads block `index` (whose whole span is `block_span`) from `span` on, with the
+    /// quotations `carried` open from the paragraphs before it: appends its problems to
+    /// `problems` and leaves in `carried` the quotations still open at its end.
+    fn read_block(
+        &mut self,
+        block_span: TextRange,
+        span: TextRange,
+        index: usize,
+        carried: &mut Vec<Open>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let text = self.text;
         // First reading: an enumerator-shaped ")" closes an open "(" ("(Part I)"). If that
         // leaves problems, read again with enumerators closing nothing ("(i) x, ii) y)") and
         // keep the reading with fewer problems.
-        scanner.scan(span, index, &carried, true);
-        if !scanner.problems.is_empty() && scanner.used_enumerator_close {
-            let first = std::mem::take(&mut scanner.problems);
-            let first_stack = std::mem::take(&mut scanner.stack);
-            scanner.scan(span, index, &carried, false);
-            if scanner.problems.len() >= first.len() {
-                scanner.problems = first;
-                scanner.stack = first_stack;
+        self.scan(span, index, carried, true);
+        if !self.problems.is_empty() && self.used_enumerator_close {
+            let first = std::mem::take(&mut self.problems);
+            let first_stack = std::mem::take(&mut self.stack);
+            self.scan(span, index, carried, false);
+            if self.problems.len() >= first.len() {
+                self.problems = first;
+                self.stack = first_stack;
             }
         }
-        problems.append(&mut scanner.problems);
+        problems.append(&mut self.problems);
         carried.clear();
         // Brackets close within their paragraph, and so do quotations opened inside them; only
         // quotations opened outside every bracket may continue in the next paragraph.
-        let first_bracket = scanner
+        let first_bracket = self
             .stack
             .iter()
             .position(|o| !o.pair.is_quote())
-            .unwrap_or(scanner.stack.len());
-        for open in scanner.stack.drain(first_bracket..) {
+            .unwrap_or(self.stack.len());
+        for open in self.stack.drain(first_bracket..) {
             problems.push(Problem::Unclosed {
                 open,
                 before: None,
@@ -333,24 +692,20 @@ fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
         }
         // A ‘ left open between two capitalised words is the ʻokina of a Polynesian name
         // ("Siaosi ‘Ofakivahafolau Sovaleni"), not a quotation.
-        scanner.stack.retain(|o| {
+        self.stack.retain(|o| {
             !(matches!(o.pair, Pair::Single | Pair::StraightSingle)
                 && o.block == index
-                && is_okina_in_name(text, o.at, block.span))
+                && is_okina_in_name(text, o.at, block_span))
         });
-        carried.append(&mut scanner.stack);
-        for open in scanner.angles.drain(..) {
+        carried.append(&mut self.stack);
+        for open in self.angles.drain(..) {
             problems.push(Problem::Unclosed {
                 open,
                 before: None,
                 last_block: index,
             });
         }
-        carried_to = index;
     }
-    report_unclosed(&mut carried, carried_to, &mut problems);
-    problems.sort_by_key(Problem::position);
-    problems
 }
 
 fn report_unclosed(carried: &mut Vec<Open>, last_block: usize, problems: &mut Vec<Problem>) {
