@@ -160,7 +160,7 @@ impl Iterator for Words<'_> {
 /// The high bit of each byte of `x` that is not an ASCII letter or digit (bytes 0x80 and up
 /// included), eight bytes at once.
 #[inline]
-fn not_ascii_alphanumeric(x: u64) -> u64 {
+pub(crate) fn not_ascii_alphanumeric(x: u64) -> u64 {
     // Per byte, `(low seven bits | 0x80) - c` keeps its high bit exactly when the byte is at
     // least `c`, and never borrows from the next byte (c < 0x80).
     let set = (x & !HIGH) | HIGH;
