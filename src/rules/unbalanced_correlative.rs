@@ -118,14 +118,24 @@ static OPENS_TRIGGER: [bool; 256] = {
 fn find_triggers(text: &str, span: TextRange, out: &mut Vec<usize>) {
     out.clear();
     let bytes = text.as_bytes();
-    let within = &bytes[span.start..span.end];
     // Whether the byte before the eight at hand is an ASCII letter or digit.
     let mut after_alphanumeric = span.start > 0 && bytes[span.start - 1].is_ascii_alphanumeric();
-    let mut scan = |eight: u64, chunk_start: usize| {
+    let mut chunk_start = span.start;
+    while chunk_start < span.end {
+        let eight = match bytes[chunk_start..span.end].first_chunk::<8>() {
+            Some(eight) => u64::from_le_bytes(*eight),
+            None => {
+                // Zeros past the span's end: not letters, so no word starts there.
+                let mut eight = [0u8; 8];
+                let rest = &bytes[chunk_start..span.end];
+                eight[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(eight)
+            }
+        };
         let alphanumeric = !not_ascii_alphanumeric(eight) & HIGH;
-        let before = (alphanumeric << 8) | (u64::from(after_alphanumeric) << 7);
+        let mut word_starts =
+            alphanumeric & !((alphanumeric << 8) | (u64::from(after_alphanumeric) << 7));
         after_alphanumeric = alphanumeric >> 63 != 0;
-        let mut word_starts = alphanumeric & !before;
         while word_starts != 0 {
             let start = chunk_start + (word_starts.trailing_zeros() / 8) as usize;
             word_starts &= word_starts - 1;
@@ -133,22 +143,7 @@ fn find_triggers(text: &str, span: TextRange, out: &mut Vec<usize>) {
                 out.push(start);
             }
         }
-    };
-    let mut chunks = within.chunks_exact(8);
-    let mut chunk_start = span.start;
-    for chunk in chunks.by_ref() {
-        scan(
-            u64::from_le_bytes(chunk.try_into().expect("eight bytes")),
-            chunk_start,
-        );
         chunk_start += 8;
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        // Zeros past the span's end: not letters, so no word starts there.
-        let mut eight = [0u8; 8];
-        eight[..rest.len()].copy_from_slice(rest);
-        scan(u64::from_le_bytes(eight), chunk_start);
     }
 }
 
