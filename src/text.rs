@@ -160,7 +160,7 @@ impl Iterator for Words<'_> {
 /// The high bit of each byte of `x` that is not an ASCII letter or digit (bytes 0x80 and up
 /// included), eight bytes at once.
 #[inline]
-fn not_ascii_alphanumeric(x: u64) -> u64 {
+pub(crate) fn not_ascii_alphanumeric(x: u64) -> u64 {
     // Per byte, `(low seven bits | 0x80) - c` keeps its high bit exactly when the byte is at
     // least `c`, and never borrows from the next byte (c < 0x80).
     let set = (x & !HIGH) | HIGH;
@@ -585,12 +585,34 @@ fn is_abbreviation(token: &str) -> bool {
     if token.len() > LONGEST_ABBREVIATION {
         return false;
     }
-    ABBREVIATIONS.binary_search(&token).is_ok()
+    ABBREVIATION_KEYS.binary_search(&abbreviation_key(token)).is_ok()
         // Dotted acronyms such as "U.S.A" or "D.C" written with inner dots.
         || (token.len() <= 6
-            && token.contains('.')
+            && token.bytes().any(|b| b == b'.')
             && token.chars().all(|c| c == '.' || c.is_alphabetic()))
 }
+
+const _: () = assert!(
+    LONGEST_ABBREVIATION < 8,
+    "an abbreviation's bytes and length fit in a u64"
+);
+
+/// A token of at most [`LONGEST_ABBREVIATION`] bytes as one number (its bytes, its length in
+/// the top byte): a binary search over these compares integers, not strings.
+#[inline]
+fn abbreviation_key(token: &str) -> u64 {
+    let mut key = [0u8; 8];
+    key[..token.len()].copy_from_slice(token.as_bytes());
+    key[7] = token.len() as u8;
+    u64::from_le_bytes(key)
+}
+
+/// The keys of [`ABBREVIATIONS`], sorted.
+static ABBREVIATION_KEYS: std::sync::LazyLock<Box<[u64]>> = std::sync::LazyLock::new(|| {
+    let mut keys: Box<[u64]> = ABBREVIATIONS.iter().map(|a| abbreviation_key(a)).collect();
+    keys.sort_unstable();
+    keys
+});
 
 fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
     let slice = range.slice(text);
@@ -611,6 +633,27 @@ mod tests {
     fn general_punctuation_holds_no_word_character() {
         for c in '\u{2000}'..='\u{206F}' {
             assert!(!c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    proptest! {
+        /// The integer keys find exactly the abbreviations the string search found.
+        #[test]
+        fn abbreviation_keys_agree_with_the_string_search(
+            token in "[A-Za-z.]{0,7}|\\PC{0,3}|(Adm|No|U\\.S|e\\.g|para|vols|St)\\.?\u{0}?",
+        ) {
+            let by_strings = ABBREVIATIONS.binary_search(&token.as_str()).is_ok()
+                || (token.len() <= 6
+                    && token.contains('.')
+                    && token.chars().all(|c| c == '.' || c.is_alphabetic()));
+            prop_assert_eq!(is_abbreviation(&token), by_strings && token.len() <= LONGEST_ABBREVIATION);
+        }
+    }
+
+    #[test]
+    fn every_abbreviation_is_found_by_its_key() {
+        for abbreviation in ABBREVIATIONS {
+            assert!(is_abbreviation(abbreviation), "{abbreviation}");
         }
     }
 

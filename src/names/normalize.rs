@@ -176,6 +176,10 @@ impl Stream {
             // The gap before the next word, and whether it holds only spaces, commas, line
             // breaks and hyphens (which join two words softly).
             let mut soft = true;
+            // Most gaps are one space before a plain word: taken without the loop.
+            if at + 1 < end && bytes[at] == b' ' && is_alphanumeric(bytes[at + 1]) {
+                at += 1;
+            }
             while at < end {
                 let b = bytes[at];
                 if b.is_ascii() {
@@ -461,6 +465,7 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
     }
     let start = out.len();
     let mut shape = first;
+    let (mut seen_upper, mut seen_lower, mut seen_digit) = (0u64, 0u64, 0u64);
     let mut pos = at;
     loop {
         let Some(chunk) = bytes.get(pos..pos + 8) else {
@@ -496,21 +501,25 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
         };
         // The first byte's flags came from the table; the others say "more".
         let more = if pos == at { taken & !0xFF } else { taken };
-        if (upper | digit) & more != 0 {
-            shape |= Token::MORE_CAPS;
-        }
-        if (upper | lower) & more != 0 {
-            shape |= Token::ALPHA;
-        }
-        if lower & more != 0 {
-            shape |= Token::LOWER;
-        }
+        // Flags after the loop, from what was seen: no branch per eight bytes.
+        seen_upper |= upper & more;
+        seen_lower |= lower & more;
+        seen_digit |= digit & more;
         out.extend_from_slice(&(x | (upper >> 2)).to_le_bytes());
         out.truncate(out.len() - 8 + n);
         pos += n;
         if n < 8 || pos >= end {
             break;
         }
+    }
+    if (seen_upper | seen_digit) != 0 {
+        shape |= Token::MORE_CAPS;
+    }
+    if (seen_upper | seen_lower) != 0 {
+        shape |= Token::ALPHA;
+    }
+    if seen_lower != 0 {
+        shape |= Token::LOWER;
     }
     // A wider letter or a joiner may continue the word: the general path decides.
     if pos < end && (!bytes[pos].is_ascii() || matches!(bytes[pos], b'\'' | b'-')) {
