@@ -25,6 +25,18 @@ pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity, Te
 pub use document::{Document, DocumentKind};
 pub use lint::{lint, lint_workspace};
 
+/// A repeatable stream of pseudo-random numbers for tests (xorshift64): each call gives one
+/// below its bound.
+#[cfg(test)]
+pub(crate) fn test_random(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound as u64) as usize
+    }
+}
+
 /// The corpus of real drafts for unit tests: `SHERPA_CORPUS`, else `../shared/corpus` beside the
 /// crate; `None` (the test says it skipped) when absent.
 #[cfg(test)]

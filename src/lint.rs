@@ -806,13 +806,7 @@ mod tests {
             "PGII",
         ];
         let settings = Arc::new(Settings::default());
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move |bound: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % bound as u64) as usize
-        };
+        let mut next = crate::test_random(0x9E37_79B9_7F4A_7C15u64);
         for source in files {
             let mut cache = LintCache::new();
             let mut text = source.to_string();
@@ -1117,13 +1111,7 @@ mod tests {
             "> ", " (b) ", "\n\n(c) ", "\n\n2. ",
         ];
         let settings = Arc::new(Settings::default());
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move |bound: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % bound as u64) as usize
-        };
+        let mut next = crate::test_random(0x2545_F491_4F6C_DD1Du64);
         for source in files {
             let mut cache = LintCache::new();
             let mut text = source.to_string();

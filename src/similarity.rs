@@ -1372,13 +1372,7 @@ mod tests {
     #[test]
     fn planted_copies_are_found_among_thousands_of_paragraphs() {
         // Enough paragraphs for the band tables to be partitioned.
-        let mut state = 42u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::test_random(42);
         let vocabulary: Vec<String> = (0..800).map(|i| format!("w{i}")).collect();
         let mut texts: Vec<String> = (0..6000)
             .map(|_| {

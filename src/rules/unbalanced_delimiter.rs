@@ -141,37 +141,12 @@ struct Style {
 
 impl Style {
     fn detect(text: &str) -> Self {
-        use memchr::memmem::{find, find_iter};
-        let bytes = text.as_bytes();
-        let uses_low_double = find(bytes, "„".as_bytes()).is_some();
-        let uses_left_double = uses_low_double || find(bytes, "“".as_bytes()).is_some();
-        // » opening a word ("»Die Zeit«") against « opening one ("«Это»", "« c’est »").
-        let opens = |mark: &str, spaced: bool| {
-            find_iter(bytes, mark.as_bytes())
-                .filter(|&i| {
-                    let prev = text[..i].chars().next_back();
-                    let rest = &text[i + mark.len()..];
-                    let next = rest.chars().next();
-                    left_flank(prev)
-                        && (next.is_some_and(char::is_alphanumeric)
-                            || (spaced
-                                && next == Some(' ')
-                                && rest[1..].chars().next().is_some_and(char::is_alphanumeric)))
-                })
-                .count()
-        };
-        let reversed_guillemets =
-            memchr::memchr(0xC2, bytes).is_some() && opens("»", false) > opens("«", true);
-        Style {
-            reversed_guillemets,
-            uses_left_double,
-            uses_low_double,
-        }
+        StyleEvidence::of(text, TextRange::new(0, text.len())).style()
     }
 }
 
 /// What one stretch of a draft says about its [`Style`]: the style of the whole draft is that
-/// of its stretches put together (see [`Style::detect`], which this mirrors).
+/// of its stretches put together.
 #[derive(Clone, Copy, Debug, Default)]
 struct StyleEvidence {
     low_double: bool,
@@ -461,31 +436,21 @@ pub fn provide(doc: &Document, hashes: &[u128], kept: &mut Kept) {
                           found: &mut Vec<Diagnostic>| {
         match carried_unclosed {
             Some((outcome, start)) => found.extend(shifted(&outcome.unclosed, *start as isize)),
-            None => found.extend(carried.iter().map(|&open| {
-                diagnostic(
-                    doc,
-                    style,
-                    Problem::Unclosed {
-                        open,
-                        before: None,
-                        last_block: carried_to,
-                    },
-                )
-            })),
+            None => found.extend(
+                carried
+                    .iter()
+                    .map(|&open| unclosed_at_end(doc, style, open, carried_to)),
+            ),
         }
         carried.clear();
     };
     for (index, block) in doc.blocks().iter().enumerate() {
-        let mut span = block.span;
-        if span.start < previous_end {
-            continue; // nested block already scanned
-        }
-        previous_end = span.end;
-        if let Some(first) = carried.first() {
-            match continuation_mark(text, span, first.mark) {
-                Some(after) => span.start = after,
-                None => report_carried(&mut carried, &carried_unclosed, carried_to, &mut found),
-            }
+        let Some((span, ends_carried)) = reading(text, block.span, &mut previous_end, &carried)
+        else {
+            continue;
+        };
+        if ends_carried {
+            report_carried(&mut carried, &carried_unclosed, carried_to, &mut found);
         }
         carried_to = index;
         if !carried.is_empty() {
@@ -551,17 +516,7 @@ fn block_outcome(
         .collect();
     let unclosed: Vec<Diagnostic> = open
         .iter()
-        .map(|&open| {
-            diagnostic(
-                doc,
-                style,
-                Problem::Unclosed {
-                    open,
-                    before: None,
-                    last_block: index,
-                },
-            )
-        })
+        .map(|&open| unclosed_at_end(doc, style, open, index))
         .collect();
     BlockOutcome {
         found: shifted(&found, start),
@@ -606,6 +561,42 @@ fn shifted(found: &[Diagnostic], delta: isize) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// The finding for `open`, left open at the end of paragraph `last_block`.
+fn unclosed_at_end(doc: &Document, style: Style, open: Open, last_block: usize) -> Diagnostic {
+    diagnostic(
+        doc,
+        style,
+        Problem::Unclosed {
+            open,
+            before: None,
+            last_block,
+        },
+    )
+}
+
+/// What of `block` to read: `None` for a block nested in one already read (up to
+/// `previous_end`, moved past this one); otherwise its span, starting after the mark that
+/// continues the first quotation `carried` open from the previous paragraph, and whether the
+/// carried quotations end unclosed instead (no such mark).
+fn reading(
+    text: &str,
+    block: TextRange,
+    previous_end: &mut usize,
+    carried: &[Open],
+) -> Option<(TextRange, bool)> {
+    if block.start < *previous_end {
+        return None;
+    }
+    *previous_end = block.end;
+    let Some(first) = carried.first() else {
+        return Some((block, false));
+    };
+    Some(match continuation_mark(text, block, first.mark) {
+        Some(after) => (TextRange::new(after, block.end), false),
+        None => (block, true),
+    })
+}
+
 fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
     let text = doc.text();
     let mut problems = Vec::new();
@@ -615,18 +606,12 @@ fn find_problems(doc: &Document, style: Style) -> Vec<Problem> {
     let mut carried_to = 0usize;
     let mut previous_end = 0usize;
     for (index, block) in doc.blocks().iter().enumerate() {
-        let mut span = block.span;
-        if span.start < previous_end {
-            continue; // nested block already scanned
-        }
-        previous_end = span.end;
-        if let Some(first) = carried.first() {
-            match continuation_mark(text, span, first.mark) {
-                Some(after) => span.start = after,
-                None => {
-                    report_unclosed(&mut carried, carried_to, &mut problems);
-                }
-            }
+        let Some((span, ends_carried)) = reading(text, block.span, &mut previous_end, &carried)
+        else {
+            continue;
+        };
+        if ends_carried {
+            report_unclosed(&mut carried, carried_to, &mut problems);
         }
         scanner.read_block(block.span, span, index, &mut carried, &mut problems);
         carried_to = index;
