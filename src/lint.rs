@@ -235,6 +235,15 @@ fn run_guarded<T>(rule: &RuleMeta, mut found: T, check: impl FnOnce(&mut T)) -> 
     Some(found)
 }
 
+/// Runs `provide`, a rule's update of what it keeps between runs (`kept`, named `what` in the
+/// log), catching a panic: the rule then computes its findings alone, and `kept` starts over.
+fn provide_guarded<K: Default>(kept: &mut K, what: &str, provide: impl FnOnce(&mut K)) {
+    if catch_unwind(AssertUnwindSafe(|| provide(kept))).is_err() {
+        tracing::error!("{what} update panicked; it is rebuilt");
+        *kept = K::default();
+    }
+}
+
 /// A block rule and how its results are cached.
 struct BlockRule {
     rule: &'static RuleMeta,
@@ -523,16 +532,10 @@ impl LintCache {
     /// panic while updating it leaves the search to the rules (which run guarded) and starts
     /// the kept search over.
     fn provide_near_duplicates(&mut self, doc: &Document, settings: &Settings) {
-        let kept = &mut self.near_duplicates;
         let describe = settings.is_enabled(&near_duplicate_paragraph::RULE);
-        if catch_unwind(AssertUnwindSafe(|| {
+        provide_guarded(&mut self.near_duplicates, "near-duplicate index", |kept| {
             near_duplicate_paragraph::provide(doc, settings, kept, describe)
-        }))
-        .is_err()
-        {
-            tracing::error!("near-duplicate index update panicked; it is rebuilt");
-            *kept = Default::default();
-        }
+        });
     }
 
     /// Gives `doc` the findings of `unbalanced-delimiter`, put together from the paragraphs
@@ -540,15 +543,11 @@ impl LintCache {
     /// starts the kept paragraphs over.
     fn provide_delimiters(&mut self, doc: &Document, hashes: &[BlockHash]) {
         let texts: Vec<u128> = hashes.iter().map(|h| h.text).collect();
-        let kept = &mut self.delimiters;
-        if catch_unwind(AssertUnwindSafe(|| {
-            unbalanced_delimiter::provide(doc, &texts, kept)
-        }))
-        .is_err()
-        {
-            tracing::error!("unbalanced-delimiter paragraph update panicked; it is rebuilt");
-            *kept = Default::default();
-        }
+        provide_guarded(
+            &mut self.delimiters,
+            "unbalanced-delimiter paragraph",
+            |kept| unbalanced_delimiter::provide(doc, &texts, kept),
+        );
     }
 
     /// `unbalanced-delimiter` entries currently kept.

@@ -420,8 +420,10 @@ pub fn normalize_with_words(
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
+/// One in every byte of a word read eight bytes at a time.
+pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte of such a word.
+pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// How many of these eight bytes (little-endian) normalize to themselves apart from case, 8 or
 /// 7, or 0 when the byte-by-byte path must take them: all ASCII, no control character or

@@ -387,7 +387,7 @@ impl Analysis {
     }
 
     /// Every occurrence of `patterns` (normalized phrases) in the draft's words, as
-    /// [`find_few`] finds them in [`Analysis::stream`] (offsets there), never across blocks.
+    /// [`super::gazetteer::find_few`] finds them in [`Analysis::stream`] (offsets there), never across blocks.
     /// With scans kept across edits, each block's matches are kept with its scan for this set of
     /// patterns, so after an edit only the blocks it changed are searched again.
     pub fn find_phrases(&self, patterns: &[&str]) -> Vec<(usize, usize, usize)> {

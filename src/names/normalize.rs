@@ -4,7 +4,7 @@
 //! the same functions, so a name matches wherever its words match, however it was spelled.
 
 use crate::diagnostic::TextRange;
-use crate::text::is_word_char;
+use crate::text::{HIGH, ONES, is_word_char};
 
 /// Separates tokens inside a phrase.
 pub const SOFT: char = ' ';
@@ -544,9 +544,6 @@ pub fn head(word: &[u8]) -> u32 {
             .fold(0, |value, &b| (value << 8) | u32::from(b)),
     }
 }
-
-const HIGH: u64 = 0x8080_8080_8080_8080;
-const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// For eight bytes below 0x80: the high bit of each byte that lies in `lo..=hi`.
 #[inline(always)]

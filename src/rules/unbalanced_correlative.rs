@@ -5,7 +5,7 @@ use crate::clauses::lexis::{
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::rules::{BlockContext, Check, NoOptions};
-use crate::text::{not_ascii_alphanumeric, sentences, words};
+use crate::text::{HIGH, not_ascii_alphanumeric, sentences, words};
 
 declare_rule! {
     /// ## What it does
@@ -146,8 +146,6 @@ fn find_triggers(text: &str, span: TextRange, out: &mut Vec<usize>) {
         chunk_start += 8;
     }
 }
-
-const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// Whether a trigger starts at `start`, the start of a word in a span ending at `span_end`.
 #[inline]

@@ -234,6 +234,15 @@ enum Problem {
 }
 
 impl Problem {
+    /// `open`, still open at the end of paragraph `last_block`.
+    fn unclosed_at_end(open: Open, last_block: usize) -> Self {
+        Problem::Unclosed {
+            open,
+            before: None,
+            last_block,
+        }
+    }
+
     fn position(&self) -> usize {
         match self {
             Problem::Unclosed { open, .. } => open.at,
@@ -563,15 +572,7 @@ fn shifted(found: &[Diagnostic], delta: isize) -> Vec<Diagnostic> {
 
 /// The finding for `open`, left open at the end of paragraph `last_block`.
 fn unclosed_at_end(doc: &Document, style: Style, open: Open, last_block: usize) -> Diagnostic {
-    diagnostic(
-        doc,
-        style,
-        Problem::Unclosed {
-            open,
-            before: None,
-            last_block,
-        },
-    )
+    diagnostic(doc, style, Problem::unclosed_at_end(open, last_block))
 }
 
 /// What of `block` to read: `None` for a block nested in one already read (up to
@@ -669,11 +670,7 @@ impl<'a> Scanner<'a> {
             .position(|o| !o.pair.is_quote())
             .unwrap_or(self.stack.len());
         for open in self.stack.drain(first_bracket..) {
-            problems.push(Problem::Unclosed {
-                open,
-                before: None,
-                last_block: index,
-            });
+            problems.push(Problem::unclosed_at_end(open, index));
         }
         // A ‘ left open between two capitalised words is the ʻokina of a Polynesian name
         // ("Siaosi ‘Ofakivahafolau Sovaleni"), not a quotation.
@@ -684,22 +681,14 @@ impl<'a> Scanner<'a> {
         });
         carried.append(&mut self.stack);
         for open in self.angles.drain(..) {
-            problems.push(Problem::Unclosed {
-                open,
-                before: None,
-                last_block: index,
-            });
+            problems.push(Problem::unclosed_at_end(open, index));
         }
     }
 }
 
 fn report_unclosed(carried: &mut Vec<Open>, last_block: usize, problems: &mut Vec<Problem>) {
     for open in carried.drain(..) {
-        problems.push(Problem::Unclosed {
-            open,
-            before: None,
-            last_block,
-        });
+        problems.push(Problem::unclosed_at_end(open, last_block));
     }
 }
 
