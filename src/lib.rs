@@ -15,6 +15,7 @@ pub mod lsp;
 pub mod markdown;
 pub mod names;
 pub mod plain;
+pub mod range_index;
 pub mod rules;
 pub mod similarity;
 pub mod suppress;

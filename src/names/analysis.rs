@@ -1,7 +1,7 @@
 //! What the names rules know about one draft: where organizations are named, which acronyms are
 //! used, and which the draft defines. Computed once per draft and shared by the five rules.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::config::NamesSettings;
 use super::gazetteer::{
@@ -12,6 +12,7 @@ use super::normalize::{self, HARD, Stream, Token};
 use super::{FastMap, FastSet};
 use crate::diagnostic::TextRange;
 use crate::document::{BlockKind, Document};
+use crate::range_index::RangeIndex;
 use crate::text::words;
 
 /// An organization as this draft knows it.
@@ -105,6 +106,40 @@ pub struct Definition {
     pub block: usize,
 }
 
+/// The first learned name (index into [`Analysis::learned`]) of each acronym, long form and
+/// loose key.
+#[derive(Default)]
+struct LearnedIndex {
+    by_key: FastMap<String, usize>,
+    by_long_key: FastMap<String, usize>,
+    by_loose: FastMap<String, usize>,
+}
+
+impl LearnedIndex {
+    fn add(&mut self, index: usize, key: &str, long_key: &str, loose: Option<String>) {
+        self.by_key.entry(key.to_string()).or_insert(index);
+        self.by_long_key
+            .entry(long_key.to_string())
+            .or_insert(index);
+        if let Some(loose) = loose {
+            self.by_loose.entry(loose).or_insert(index);
+        }
+    }
+
+    /// The first learned name sharing the acronym, the long form or the loose key.
+    fn first(&self, key: &str, long_key: &str, loose: Option<&str>) -> Option<usize> {
+        [
+            self.by_key.get(key),
+            self.by_long_key.get(long_key),
+            loose.and_then(|l| self.by_loose.get(l)),
+        ]
+        .into_iter()
+        .flatten()
+        .copied()
+        .min()
+    }
+}
+
 /// An organization the gazetteer does not know, defined by the draft.
 #[derive(Clone, Debug)]
 pub struct Learned {
@@ -139,6 +174,10 @@ pub struct Analysis {
     /// The scans the language server keeps across edits: they also keep, for each block, what
     /// the draft-wide searches found in it (see [`ScanMemo`]).
     kept_scans: Option<Arc<BlockScans>>,
+    /// `mentions` and `quotations` indexed for the rules' questions about every acronym or term
+    /// use (built on first use).
+    mention_ranges: OnceLock<RangeIndex>,
+    quotation_ranges: OnceLock<RangeIndex>,
 }
 
 impl Analysis {
@@ -216,8 +255,11 @@ impl Analysis {
             quotations: Vec::new(),
             block_text_starts: Vec::with_capacity(doc.blocks().len()),
             kept_scans,
+            mention_ranges: OnceLock::new(),
+            quotation_ranges: OnceLock::new(),
         };
         let mut name_hits: Vec<NameHit> = Vec::new();
+        let mut definitions: Vec<BlockDefinition> = Vec::new();
         for (index, (block, scan)) in doc.blocks().iter().zip(scans).enumerate() {
             let scan = scan.as_ref();
             let base = block.span.start;
@@ -230,6 +272,12 @@ impl Analysis {
             analysis
                 .quotations
                 .extend(scan.quotations.iter().map(|&q| shift(q)));
+            let use_base = analysis.acronyms.len();
+            definitions.extend(scan.definitions.iter().map(|d| BlockDefinition {
+                use_index: d.use_index + use_base,
+                found: d.found.clone().map(|f| f.shifted(base)),
+                reads_earlier: d.reads_earlier,
+            }));
             let token_base = analysis.stream.tokens.len();
             analysis.block_text_starts.push(analysis.stream.text.len());
             analysis.stream.append(&scan.stream, base);
@@ -247,9 +295,31 @@ impl Analysis {
             }));
         }
         analysis.classify_acronyms(text);
-        analysis.find_definitions(text, name_hits);
+        analysis.find_definitions(text, name_hits, definitions);
         analysis.find_mentions(text);
         analysis
+    }
+
+    /// Whether a mention of an organization contains `range`.
+    pub fn in_mention(&self, range: TextRange) -> bool {
+        self.mention_ranges().any_contains(range)
+    }
+
+    /// Whether a mention of an organization overlaps `range`.
+    pub fn overlaps_mention(&self, range: TextRange) -> bool {
+        self.mention_ranges().any_overlaps(range)
+    }
+
+    /// Whether one of [`Analysis::quotations`] contains `range`.
+    pub fn in_quotation(&self, range: TextRange) -> bool {
+        self.quotation_ranges
+            .get_or_init(|| RangeIndex::new(self.quotations.iter().copied()))
+            .any_contains(range)
+    }
+
+    fn mention_ranges(&self) -> &RangeIndex {
+        self.mention_ranges
+            .get_or_init(|| RangeIndex::new(self.mentions.iter().map(|m| m.raw)))
     }
 
     fn is_quoted(&self, range: TextRange) -> bool {
@@ -300,13 +370,25 @@ impl Analysis {
     }
 
     /// `name_hits`: every gazetteer name in the draft, needed to read "Group of Seven (G7)",
-    /// where initials do not help.
-    fn find_definitions(&mut self, text: &str, name_hits: Vec<NameHit>) {
+    /// where initials do not help. `candidates`: the blocks' own reading of the uses next to
+    /// brackets (global offsets), in the order of the uses.
+    fn find_definitions(
+        &mut self,
+        text: &str,
+        name_hits: Vec<NameHit>,
+        candidates: Vec<BlockDefinition>,
+    ) {
         let gazetteer = self.settings.gazetteer();
         let mut definitions: Vec<Definition> = Vec::new();
-        // The long forms defined so far for each acronym (looked up at every use).
-        let mut longs_by_key: FastMap<String, Vec<TextRange>> = FastMap::default();
+        // Parallel to `definitions`: the loose key of each long form.
+        let mut loose_keys: Vec<Option<String>> = Vec::new();
+        // The long forms defined so far for each acronym (looked up at every use), each text
+        // once: the same words compare the same.
+        let mut longs_by_key: FastMap<String, (Vec<EarlierLong>, FastSet<&str>)> =
+            FastMap::default();
+        let mut candidates = candidates.into_iter().peekable();
         for use_index in 0..self.acronyms.len() {
+            let candidate = candidates.next_if(|c| c.use_index == use_index);
             let u = &self.acronyms[use_index];
             if matches!(
                 u.ignore,
@@ -315,51 +397,60 @@ impl Analysis {
             {
                 continue;
             }
-            let block = self.blocks[u.block].span;
-            let earlier = longs_by_key.get(&u.key).map_or(&[][..], Vec::as_slice);
-            let definition = long_first(gazetteer, text, block, u, &name_hits, earlier)
-                .or_else(|| acronym_first(text, block, u));
-            if let Some((long, whole, shape)) = definition {
-                longs_by_key.entry(u.key.clone()).or_default().push(long);
+            // No brackets beside it: not a definition, whatever the rest of the draft says.
+            let Some(candidate) = candidate else {
+                continue;
+            };
+            let earlier = longs_by_key
+                .get(&u.key)
+                .map_or(&[][..], |(longs, _)| longs.as_slice());
+            let found = if candidate.reads_earlier && !earlier.is_empty() {
+                let block = self.blocks[u.block].span;
+                long_first(gazetteer, text, block, u, &name_hits, earlier, &mut false)
+                    .or_else(|| acronym_first(text, block, u))
+                    .map(|found| FoundDefinition::new(text, found))
+            } else {
+                candidate.found
+            };
+            if let Some(found) = found {
+                let (longs, seen) = longs_by_key.entry(u.key.clone()).or_default();
+                if seen.insert(found.long.slice(text)) {
+                    longs.push(EarlierLong::new(found.long));
+                }
                 definitions.push(Definition {
                     key: u.key.clone(),
                     acronym: u.raw,
-                    long,
-                    whole,
-                    shape,
-                    long_key: normalize::normalize_phrase(long.slice(text)),
+                    long: found.long,
+                    whole: found.whole,
+                    shape: found.shape,
+                    long_key: found.long_key,
                     entity: Entity::Learned(usize::MAX),
                     block: u.block,
                 });
+                loose_keys.push(found.loose);
                 self.acronyms[use_index].definition = Some(definitions.len() - 1);
             }
         }
         // Resolve each definition to an organization, learning the ones the gazetteer lacks.
-        // The loose key of each learned name, computed once (parallel to `self.learned`).
-        let mut learned_loose: Vec<Option<String>> = self
-            .learned
-            .iter()
-            .map(|l| normalize::loose_key_of_phrase(&l.long_key, LOOSE_MIN_WORDS))
-            .collect();
-        for (index, def) in definitions.iter_mut().enumerate() {
-            let loose = normalize::loose_key_of_phrase(&def.long_key, LOOSE_MIN_WORDS);
+        // A definition is of the first learned name with the same acronym, the same long form
+        // or the same loose key: the first learned name of each, looked up by hash (a long draft
+        // defines thousands of acronyms).
+        let mut learned_by = LearnedIndex::default();
+        for (index, l) in self.learned.iter().enumerate() {
+            let loose = normalize::loose_key_of_phrase(&l.long_key, LOOSE_MIN_WORDS);
+            learned_by.add(index, &l.key, &l.long_key, loose);
+        }
+        for (index, (def, loose)) in definitions.iter_mut().zip(loose_keys).enumerate() {
             let entity = if let Some((org, _)) = gazetteer.exact(&def.long_key) {
                 Entity::Org(org)
             } else if let Some(org) = loose.as_deref().and_then(|k| gazetteer.loose(k)) {
                 Entity::Org(org)
             } else if let Some(learned) =
-                self.learned
-                    .iter()
-                    .zip(&learned_loose)
-                    .position(|(l, l_loose)| {
-                        l.key == def.key
-                            || l.long_key == def.long_key
-                            || (loose.is_some() && *l_loose == loose)
-                    })
+                learned_by.first(&def.key, &def.long_key, loose.as_deref())
             {
                 Entity::Learned(learned)
             } else {
-                learned_loose.push(loose.clone());
+                learned_by.add(self.learned.len(), &def.key, &def.long_key, loose);
                 self.learned.push(Learned {
                     key: def.key.clone(),
                     name: normalize::surface(def.long.slice(text)),
@@ -869,7 +960,78 @@ pub struct BlockScan {
     /// Sorted by position; `block` is 0 and `ignore` says only what the block itself shows.
     uses: Vec<AcronymUse>,
     names: Vec<NameHit>,
+    /// What the brackets beside each use say by themselves, for the uses that have any.
+    definitions: Vec<BlockDefinition>,
     memo: std::sync::Mutex<ScanMemo>,
+}
+
+/// A use of an acronym (index `use_index` into [`BlockScan::uses`]) next to brackets, read from
+/// its block alone: the definition found ("Long Name (ACR)", "ACR (Long Name)"), with its
+/// normalized and loose keys. When the initials do not spell the words before the brackets, an
+/// earlier long form of the same acronym, reworded, may ("Coordination Office (MECB)" after
+/// "Coordination Bureau (MECB)"): `reads_earlier` says the draft must decide.
+#[derive(Clone, Debug)]
+struct BlockDefinition {
+    use_index: usize,
+    found: Option<FoundDefinition>,
+    reads_earlier: bool,
+}
+
+#[derive(Clone, Debug)]
+struct FoundDefinition {
+    long: TextRange,
+    whole: TextRange,
+    shape: DefinitionShape,
+    long_key: String,
+    loose: Option<String>,
+}
+
+impl FoundDefinition {
+    fn new(text: &str, (long, whole, shape): (TextRange, TextRange, DefinitionShape)) -> Self {
+        let long_key = normalize::normalize_phrase(long.slice(text));
+        let loose = normalize::loose_key_of_phrase(&long_key, LOOSE_MIN_WORDS);
+        Self {
+            long,
+            whole,
+            shape,
+            long_key,
+            loose,
+        }
+    }
+
+    fn shifted(mut self, base: usize) -> Self {
+        let shift = |r: TextRange| TextRange::new(r.start + base, r.end + base);
+        self.long = shift(self.long);
+        self.whole = shift(self.whole);
+        self
+    }
+}
+
+/// The [`BlockDefinition`]s of one block (the whole of `text`).
+fn block_definitions(
+    text: &str,
+    uses: &[AcronymUse],
+    names: &[NameHit],
+    gazetteer: &Gazetteer,
+) -> Vec<BlockDefinition> {
+    let block = TextRange::new(0, text.len());
+    let mut out = Vec::new();
+    for (use_index, u) in uses.iter().enumerate() {
+        if u.style == AcronymStyle::Dotted {
+            continue;
+        }
+        let mut reads_earlier = false;
+        let found = long_first(gazetteer, text, block, u, names, &[], &mut reads_earlier)
+            .or_else(|| acronym_first(text, block, u));
+        if found.is_some() || reads_earlier {
+            out.push(BlockDefinition {
+                use_index,
+                found: found.map(|found| FoundDefinition::new(text, found)),
+                reads_earlier,
+            });
+        }
+    }
+    out
 }
 
 impl BlockScan {
@@ -884,6 +1046,7 @@ impl BlockScan {
         find_quotations(text, span, &mut quotations);
         let uses = block_acronyms(text, &stream, gazetteer);
         let names = gazetteer.find_names(&stream);
+        let definitions = block_definitions(text, &uses, &names, gazetteer);
         let heading = kind == BlockKind::Heading;
         Self {
             skipped: kind == BlockKind::Quote || is_shouted(text),
@@ -895,6 +1058,7 @@ impl BlockScan {
             stream,
             uses,
             names,
+            definitions,
             memo: std::sync::Mutex::default(),
         }
     }
@@ -1543,7 +1707,8 @@ fn long_first(
     block: TextRange,
     u: &AcronymUse,
     name_hits: &[super::gazetteer::NameHit],
-    earlier: &[TextRange],
+    earlier: &[EarlierLong],
+    reads_earlier: &mut bool,
 ) -> Option<(TextRange, TextRange, DefinitionShape)> {
     let (open, close) = enclosing_brackets(text, block, u.raw)?;
     let before = text[block.start..open].trim_end();
@@ -1593,7 +1758,10 @@ fn long_first(
     let first = window.first()?.start;
     // Word initials first; Schwartz–Hearst when letters come from inside words ("ASEAN").
     let start = initials_start(text, &window, &letters)
-        .or_else(|| reworded_start(text, &window, earlier))
+        .or_else(|| {
+            *reads_earlier = true;
+            reworded_start(text, &window, earlier)
+        })
         .or_else(|| {
             let mut start = first + schwartz_hearst(&text[first..long_end], &u.key)?;
             // "Office of the Prosecutor General of Ukraine (OPG)": the shortest spelling starts at
@@ -1624,31 +1792,58 @@ fn long_first(
 /// "Multilateral Energy Coordination Office (MECB)" after "Multilateral Energy Coordination
 /// Bureau (MECB)": the tail of `window` that is an earlier long form of the same acronym with one
 /// content word changed. Such a definition no longer spells the acronym, but it is one.
-fn reworded_start(text: &str, window: &[TextRange], earlier: &[TextRange]) -> Option<usize> {
-    let content = |w: &&str| !normalize::is_function_word_any_case(w);
-    let window_content: Vec<(usize, &str)> = window
+fn reworded_start(text: &str, window: &[TextRange], earlier: &[EarlierLong]) -> Option<usize> {
+    if earlier.is_empty() {
+        return None;
+    }
+    let window_content: Vec<(usize, String)> = window
         .iter()
         .map(|w| (w.start, w.slice(text)))
-        .filter(|(_, w)| content(w))
+        .filter(|(_, w)| !normalize::is_function_word_any_case(w))
+        .map(|(start, w)| (start, content_stem(w)))
         .collect();
     earlier.iter().find_map(|long| {
-        let long = long.slice(text);
-        let known: Vec<&str> = words(long, TextRange::new(0, long.len()))
-            .map(|w| w.slice(long))
-            .filter(content)
-            .collect();
+        let known = long.stems(text);
         if known.len() < 3 || window_content.len() < known.len() {
             return None;
         }
         let tail = &window_content[window_content.len() - known.len()..];
-        let stem = |w: &str| normalize::stem(&normalize::normalize_phrase(w)).to_string();
-        let differing = tail
-            .iter()
-            .zip(&known)
-            .filter(|((_, a), b)| stem(a) != stem(b))
-            .count();
-        (differing == 1 && stem(tail[0].1) == stem(known[0])).then_some(tail[0].0)
+        let differing = tail.iter().zip(known).filter(|((_, a), b)| a != *b).count();
+        (differing == 1 && tail[0].1 == known[0]).then_some(tail[0].0)
     })
+}
+
+/// How [`reworded_start`] compares words: normalized and stemmed.
+fn content_stem(word: &str) -> String {
+    normalize::stem(&normalize::normalize_phrase(word)).to_string()
+}
+
+/// A long form the draft gave an acronym before, as [`reworded_start`] compares it: its content
+/// words stemmed, worked out the first time it is compared (a draft that defines one acronym
+/// many times compares each definition with all those before).
+struct EarlierLong {
+    long: TextRange,
+    stems: std::cell::OnceCell<Vec<String>>,
+}
+
+impl EarlierLong {
+    fn new(long: TextRange) -> Self {
+        Self {
+            long,
+            stems: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn stems(&self, text: &str) -> &[String] {
+        self.stems.get_or_init(|| {
+            let long = self.long.slice(text);
+            words(long, TextRange::new(0, long.len()))
+                .map(|w| w.slice(long))
+                .filter(|w| !normalize::is_function_word_any_case(w))
+                .map(content_stem)
+                .collect()
+        })
+    }
 }
 
 /// The shortest tail of `window` whose words spell `letters` by their initials.

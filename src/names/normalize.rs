@@ -3,6 +3,8 @@
 //! "Organization" are one key), words joined by one space. Drafts and gazetteer names go through
 //! the same functions, so a name matches wherever its words match, however it was spelled.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::TextRange;
 use crate::text::{HIGH, ONES, is_word_char};
 
@@ -806,9 +808,34 @@ pub fn surface(text: &str) -> String {
     out
 }
 
+/// [`surface`], borrowing `text` when it is already written so (most names are: one line of
+/// ASCII with single spaces), as rules that look at every name of a long draft want.
+pub fn surface_cow(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let already = text.is_ascii()
+        && bytes.first() != Some(&b' ')
+        && bytes.last() != Some(&b' ')
+        && !bytes.windows(2).any(|pair| pair == b"  ")
+        && !bytes
+            .iter()
+            .any(|&b| (b.is_ascii_whitespace() && b != b' ') || b == 0x0B);
+    if already {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(surface(text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn surface_cow_is_surface(text in "[ a-zA-Z\t\n\x0b\x0c\r\u{a0}’‘‐‑é.-]{0,12}") {
+            proptest::prop_assert_eq!(surface_cow(&text), surface(&text));
+        }
+    }
 
     #[test]
     fn spelling_case_and_hyphens_fold() {

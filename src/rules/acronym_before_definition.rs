@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::names::normalize::surface;
-use crate::names::{self, AcronymStyle, DefinitionShape};
+use crate::names::{self, AcronymStyle, AcronymUse, DefinitionShape, FastMap, FastSet};
 use crate::rules::acronym_undefined::can_expand_in_place;
 use crate::rules::{Check, Context, NoOptions};
 
@@ -42,21 +42,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let analysis = names::analysis(ctx);
     let doc = ctx.doc;
     let text = doc.text();
-    let mut seen: Vec<&str> = Vec::new();
+    // The first use of each acronym that could come too early (uses are in text order).
+    let mut first_use: FastMap<&str, &AcronymUse> = FastMap::default();
+    for u in analysis.acronyms.iter().filter(|u| {
+        u.ignore.is_none()
+            && u.definition.is_none()
+            && u.style != AcronymStyle::Dotted
+            && !analysis.blocks[u.block].heading_like
+    }) {
+        first_use.entry(&u.key).or_insert(u);
+    }
+    let mut seen: FastSet<&str> = FastSet::default();
     for definition in &analysis.definitions {
-        if seen.contains(&definition.key.as_str()) {
+        if !seen.insert(&definition.key) {
             continue;
         }
-        seen.push(&definition.key);
-        let early = analysis.acronyms.iter().find(|u| {
-            u.key == definition.key
-                && u.raw.start < definition.whole.start
-                && u.ignore.is_none()
-                && u.definition.is_none()
-                && u.style != AcronymStyle::Dotted
-                && !analysis.blocks[u.block].heading_like
-        });
-        let Some(first) = early else {
+        let early = first_use
+            .get(definition.key.as_str())
+            .filter(|u| u.raw.start < definition.whole.start);
+        let Some(&first) = early else {
             continue;
         };
         let key = &definition.key;

@@ -4,7 +4,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::names::analysis::is_acronym_like;
 use crate::names::normalize::surface;
-use crate::names::{self, AcronymStyle, AcronymUse, Analysis, Entity};
+use crate::names::{self, AcronymStyle, AcronymUse, Analysis, Entity, FastMap, Mention};
 use crate::rules::{Check, Context, NoOptions};
 
 declare_rule! {
@@ -70,12 +70,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // "G5" in "G5 Sahel": part of a name, not an acronym of its own.
-        if u.owner.is_none()
-            && analysis
-                .mentions
-                .iter()
-                .any(|m| m.raw.contains_range(u.raw))
-        {
+        if u.owner.is_none() && analysis.in_mention(u.raw) {
             continue;
         }
         let owner_well_known = u
@@ -90,6 +85,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         list.push(u);
     }
+    // Each organization's mentions, in text order (gathered once: a long draft names hundreds
+    // of organizations and reports many acronyms).
+    let mut mentions_of: Option<FastMap<Entity, Vec<&Mention>>> = None;
     for key in order {
         let list = &uses[key];
         let first = list[0];
@@ -115,7 +113,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let org = analysis.gazetteer().org(id);
         let entity = Entity::Org(id);
-        let named = named_in_draft(&analysis, entity, text);
+        let mentions_of = mentions_of.get_or_insert_with(|| {
+            let mut by_entity: FastMap<Entity, Vec<&Mention>> = FastMap::default();
+            for m in analysis.mentions.iter().filter(|m| !m.ignored) {
+                by_entity.entry(m.entity).or_default().push(m);
+            }
+            by_entity
+        });
+        let named = named_in_draft(mentions_of.get(&entity).map_or(&[], Vec::as_slice), text);
         let expansion = named
             .as_ref()
             .map_or_else(|| surface(&org.name), |(s, _)| s.clone());
@@ -132,8 +137,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let mut diagnostic = Diagnostic::new(RULE.name, first.raw, message);
         if let Some((_, at)) = &named {
-            let mention = analysis.mentions.iter().find(|m| m.raw.start == *at);
-            if let Some(m) = mention {
+            // Mentions are in text order: the first that starts there.
+            let first_at = analysis.mentions.partition_point(|m| m.raw.start < *at);
+            if let Some(m) = analysis
+                .mentions
+                .get(first_at)
+                .filter(|m| m.raw.start == *at)
+            {
                 diagnostic = diagnostic.with_related(m.raw, "named in full here");
             }
         }
@@ -161,18 +171,11 @@ fn numbered_family(key: &str) -> &str {
     }
 }
 
-/// The draft's most frequent full name of an organization and where it first appears.
-pub(crate) fn named_in_draft(
-    analysis: &Analysis,
-    entity: Entity,
-    text: &str,
-) -> Option<(String, usize)> {
+/// The most frequent full name among an organization's `mentions` (those not ignored, in text
+/// order) and where it first appears.
+fn named_in_draft(mentions: &[&Mention], text: &str) -> Option<(String, usize)> {
     let mut counts: Vec<(String, usize, usize)> = Vec::new();
-    for m in analysis
-        .mentions
-        .iter()
-        .filter(|m| m.entity == entity && !m.ignored)
-    {
+    for m in mentions {
         let written = surface(m.raw.slice(text));
         match counts.iter_mut().find(|c| c.0 == written) {
             Some(c) => c.1 += 1,
@@ -197,7 +200,7 @@ pub(crate) fn can_expand_in_place(analysis: &Analysis, u: &AcronymUse, text: &st
         && !u.possessive
         && !hyphen(before)
         && !hyphen(after)
-        && !analysis.mentions.iter().any(|m| m.raw.overlaps(u.raw))
+        && !analysis.overlaps_mention(u.raw)
 }
 
 fn strip_article(name: &str) -> &str {

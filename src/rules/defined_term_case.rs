@@ -90,17 +90,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             definition: None,
         });
     }
-    let all_uses = find_uses(&analysis, text, &terms);
-    for (index, term) in terms.iter().enumerate() {
-        let uses: Vec<TextRange> = all_uses
-            .iter()
-            .filter(|(t, _)| *t == index)
-            .map(|&(_, u)| u)
+    let mut uses_of: Vec<Vec<TextRange>> = vec![Vec::new(); terms.len()];
+    for (index, u) in find_uses(&analysis, text, &terms) {
+        uses_of[index].push(u);
+    }
+    for (term, uses) in terms.iter().zip(uses_of) {
+        let lowercase = term.words.to_lowercase();
+        let uses: Vec<TextRange> = uses
+            .into_iter()
             .filter(|u| {
                 !term.definition.is_some_and(|d| d.overlaps(*u))
-                    && !analysis.quotations.iter().any(|q| q.contains_range(*u))
+                    && !analysis.in_quotation(*u)
                     // Another spelling is not another capitalization.
-                    && u.slice(text).to_lowercase() == term.words.to_lowercase()
+                    && u.slice(text).to_lowercase() == lowercase
             })
             .collect();
         let (defined_as, defined_at) = match term.definition {

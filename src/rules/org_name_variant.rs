@@ -1,9 +1,10 @@
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::names::gazetteer::Form;
-use crate::names::normalize::surface;
+use crate::names::normalize::{surface, surface_cow};
 use crate::names::{self, AcronymStyle, Analysis, Entity, Prefer};
 use crate::rules::{Check, Context, NoOptions};
 
@@ -56,16 +57,17 @@ declare_rule! {
 
 /// Occurrences that must be written alike: one accepted form of one organization.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Group {
+enum Group<'t> {
     Form(Entity, Form),
     /// A name without a gazetteer form: learned names, and loose variants of the canonical name.
     Name(Entity),
-    Acronym(Entity, String),
+    Acronym(Entity, &'t str),
 }
 
-struct Occurrence {
+struct Occurrence<'t> {
     span: TextRange,
-    surface: String,
+    /// Borrowed from the draft when it is written as its surface already.
+    surface: Cow<'t, str>,
     /// A dotted acronym whose final dot may also end the sentence.
     ends_with_dot: bool,
 }
@@ -74,30 +76,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let analysis = names::analysis(ctx);
     let doc = ctx.doc;
     let text = doc.text();
-    let mut groups: HashMap<Group, Vec<Occurrence>> = HashMap::new();
-    let mut order: Vec<Group> = Vec::new();
-    let mut push = |group: Group, occurrence: Occurrence| {
-        let list = groups.entry(group.clone()).or_default();
-        if list.is_empty() {
-            order.push(group);
-        }
-        list.push(occurrence);
-    };
+    let mut groups: HashMap<Group<'_>, Vec<Occurrence<'_>>> = HashMap::new();
+    let mut order: Vec<Group<'_>> = Vec::new();
     for mention in analysis.mentions.iter().filter(|m| !m.ignored) {
         let group = match (mention.entity, mention.form) {
             (entity @ Entity::Org(_), Some(form)) => Group::Form(entity, form),
             (Entity::Org(id), None) => Group::Form(Entity::Org(id), Form::Name),
             (entity, _) => Group::Name(entity),
         };
-        let mut written = surface(mention.raw.slice(text));
+        let mut written = surface_cow(mention.raw.slice(text));
         // Title-case headings capitalize "And" and "Of": not a spelling of their own.
         if analysis.blocks[mention.block].heading_like
             && let Some(accepted) = accepted(&analysis, &group)
             && only_more_capitals(&written, &accepted)
         {
-            written = accepted;
+            written = Cow::Owned(accepted);
         }
         push(
+            &mut groups,
+            &mut order,
             group,
             Occurrence {
                 span: mention.raw,
@@ -113,10 +110,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         push(
-            Group::Acronym(entity, acronym.key.clone()),
+            &mut groups,
+            &mut order,
+            Group::Acronym(entity, &acronym.key),
             Occurrence {
                 span: acronym.raw,
-                surface: acronym.raw.slice(text).to_string(),
+                surface: Cow::Borrowed(acronym.raw.slice(text)),
                 ends_with_dot: acronym.style == AcronymStyle::Dotted,
             },
         );
@@ -194,6 +193,20 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Adds an occurrence to its group, keeping the groups in order of first occurrence.
+fn push<'a>(
+    groups: &mut HashMap<Group<'a>, Vec<Occurrence<'a>>>,
+    order: &mut Vec<Group<'a>>,
+    group: Group<'a>,
+    occurrence: Occurrence<'a>,
+) {
+    let list = groups.entry(group.clone()).or_default();
+    if list.is_empty() {
+        order.push(group);
+    }
+    list.push(occurrence);
+}
+
 /// "Food And Agriculture Organization" for "Food and Agriculture Organization": the same
 /// letters with some capitalized, as title-case headings write them.
 fn only_more_capitals(written: &str, accepted: &str) -> bool {
@@ -224,10 +237,10 @@ fn accepted(analysis: &Analysis, group: &Group) -> Option<String> {
                     .iter()
                     .find(|a| a.replace('.', "") == *key && a.contains('.'))
                     .cloned()
-                    .unwrap_or_else(|| key.clone()),
+                    .unwrap_or_else(|| key.to_string()),
             )
         }
-        Group::Acronym(_, key) => Some(key.clone()),
+        Group::Acronym(_, key) => Some(key.to_string()),
         _ => None,
     }
 }
