@@ -420,21 +420,22 @@ impl Findings<'_> {
         version: i32,
         cache: &mut WireCache,
     ) -> serde_json::Result<String> {
-        let previous = std::mem::take(&mut cache.fragments);
+        let mut previous = std::mem::take(&mut cache.fragments);
         let mut kept: HashMap<u128, Box<str>> = HashMap::with_capacity(previous.len());
-        let mut previous = previous;
-        let mut out: Vec<u8> =
-            Vec::with_capacity(256 + previous.values().map(|f| f.len() + 1).sum::<usize>());
-        out.extend_from_slice(
-            br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#,
+        // A `String` throughout (serde_json gives strings too), so the megabytes of a long
+        // draft's publication are not checked for UTF-8 again at the end.
+        let mut out =
+            String::with_capacity(256 + previous.values().map(|f| f.len() + 1).sum::<usize>());
+        out.push_str(
+            r#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#,
         );
-        serde_json::to_writer(&mut out, uri)?;
-        out.extend_from_slice(b",\"version\":");
-        serde_json::to_writer(&mut out, &version)?;
-        out.extend_from_slice(b",\"diagnostics\":[");
+        out.push_str(&serde_json::to_string(uri)?);
+        out.push_str(",\"version\":");
+        out.push_str(&version.to_string());
+        out.push_str(",\"diagnostics\":[");
         for (n, d) in self.current.findings().enumerate() {
             if n > 0 {
-                out.push(b',');
+                out.push(',');
             }
             let wire = Wire {
                 d,
@@ -444,24 +445,23 @@ impl Findings<'_> {
                 encoding: self.encoding,
             };
             let Some(key) = wire_key(d, self.text, self.encoding) else {
-                serde_json::to_writer(&mut out, &wire)?;
+                out.push_str(&serde_json::to_string(&wire)?);
                 continue;
             };
             if let Some(fragment) = kept.get(&key) {
-                out.extend_from_slice(fragment.as_bytes());
+                out.push_str(fragment);
                 continue;
             }
             let fragment = match previous.remove(&key) {
                 Some(fragment) => fragment,
                 None => serde_json::to_string(&wire)?.into_boxed_str(),
             };
-            out.extend_from_slice(fragment.as_bytes());
+            out.push_str(&fragment);
             kept.insert(key, fragment);
         }
-        out.extend_from_slice(b"]}}");
+        out.push_str("]}}");
         cache.fragments = kept;
-        // Only JSON text went in (serde_json's output and the literals above).
-        Ok(String::from_utf8(out).expect("JSON is UTF-8"))
+        Ok(out)
     }
 }
 
