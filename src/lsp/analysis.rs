@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use ropey::Rope;
 use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{SerializeMap, Serializer};
 use tower_lsp_server::ls_types::{self as lsp, NumberOrString, Uri};
 
 use super::config::CrossDraftScope;
@@ -154,7 +154,9 @@ fn lint_snapshot(state: &State, snapshot: Snapshot) -> Arc<Linted> {
         tracing::error!("{error}");
         state.send(Outgoing::ShowError(format!("sherpa: {error}")));
     }
-    let text = snapshot.rope.to_string();
+    // `String::from` sizes the string once; `to_string` goes through `Display`, writing chunk by
+    // chunk into a string that grows (and is copied) as it goes.
+    let text = String::from(&snapshot.rope);
     if let Some(marker) = &state.options.panic_marker {
         // Test hook (see `ServerOptions::panic_marker`): a rule failing outside the engine's guard.
         assert!(
@@ -318,32 +320,30 @@ impl Current {
 }
 
 /// The `publishDiagnostics` notification for a draft's current results, serialized straight
-/// from the findings (no intermediate LSP values: a long draft can have thousands).
+/// from the findings (no intermediate LSP values: a long draft can have thousands). Each
+/// diagnostic's JSON is kept in the draft's [`WireCache`] under a hash of what it says and where
+/// it stands, so an edit serializes again only the findings it changed or moved.
 pub fn publication(state: &State, uri: &Uri) -> Option<Publication> {
     let current = current(state, uri)?;
+    let wire_cache = lock(&state.docs).get(uri)?.wire.clone();
     let encoding = state.session().encoding;
     let linted = &current.linted;
     let locator = Locator::new(state, linted, current.cross_found());
     let positions = own_positions(linted, current.findings(), encoding);
-    let notification = Notification {
-        jsonrpc: "2.0",
-        method: "textDocument/publishDiagnostics",
-        params: PublishParams {
-            uri,
-            version: linted.version,
-            diagnostics: Findings {
-                current: &current,
-                text: Text::Indexed(&positions, &linted.rope),
-                locator: &locator,
-                encoding,
-            },
-        },
+    let findings = Findings {
+        current: &current,
+        text: Text::Indexed(&positions, &linted.rope),
+        locator: &locator,
+        encoding,
     };
-    let notification = match serde_json::to_string(&notification) {
-        Ok(text) => text,
-        Err(e) => {
-            tracing::error!("cannot serialize diagnostics: {e}");
-            return None;
+    let notification = {
+        let mut cache = lock(&wire_cache);
+        match findings.notification(uri, linted.version, &mut cache) {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::error!("cannot serialize diagnostics: {e}");
+                return None;
+            }
         }
     };
     Some(Publication {
@@ -355,6 +355,119 @@ pub fn publication(state: &State, uri: &Uri) -> Option<Publication> {
     })
 }
 
+/// The JSON of the diagnostics a draft published last, by [`wire_key`]: what the next
+/// publication of the draft can copy instead of serializing again.
+#[derive(Default)]
+pub struct WireCache {
+    fragments: HashMap<u128, Box<str>>,
+}
+
+/// A diagnostic's identity on the wire: everything its JSON is made of (rule, severity,
+/// message, the LSP positions of its span, related spans and fix edits, their messages, titles
+/// and replacement texts), each string framed by its length. `None` for a diagnostic related to
+/// another draft, whose place there this does not capture: those are serialized every time.
+fn wire_key(d: &Diagnostic, text: Text<'_>, encoding: Encoding) -> Option<u128> {
+    use std::hash::Hash;
+    if d.related.iter().any(|r| r.path.is_some()) {
+        return None;
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let range = |hasher: &mut xxhash_rust::xxh3::Xxh3, span: crate::diagnostic::TextRange| {
+        let range = text.range(span, encoding);
+        for n in [
+            range.start.line,
+            range.start.character,
+            range.end.line,
+            range.end.character,
+        ] {
+            hasher.update(&n.to_le_bytes());
+        }
+    };
+    let string = |hasher: &mut xxhash_rust::xxh3::Xxh3, s: &str| {
+        hasher.update(&(s.len() as u64).to_le_bytes());
+        hasher.update(s.as_bytes());
+    };
+    hasher.update(&[encoding as u8]);
+    string(&mut hasher, d.rule);
+    d.severity.hash(&mut hasher);
+    string(&mut hasher, &d.message);
+    range(&mut hasher, d.span);
+    hasher.update(&(d.related.len() as u64).to_le_bytes());
+    for related in &d.related {
+        range(&mut hasher, related.span);
+        string(&mut hasher, &related.message);
+    }
+    hasher.update(&(d.fixes.len() as u64).to_le_bytes());
+    for fix in &d.fixes {
+        string(&mut hasher, &fix.title);
+        string(&mut hasher, fix.applicability.as_str());
+        hasher.update(&(fix.edits.len() as u64).to_le_bytes());
+        for edit in &fix.edits {
+            range(&mut hasher, edit.span);
+            string(&mut hasher, &edit.replacement);
+        }
+    }
+    Some(hasher.digest128())
+}
+
+impl Findings<'_> {
+    /// The notification, byte for byte what serializing [`Notification`] gives, each
+    /// diagnostic's JSON taken from `cache` when it holds it; `cache` is left holding exactly
+    /// the diagnostics of this publication.
+    fn notification(
+        &self,
+        uri: &Uri,
+        version: i32,
+        cache: &mut WireCache,
+    ) -> serde_json::Result<String> {
+        let mut previous = std::mem::take(&mut cache.fragments);
+        let mut kept: HashMap<u128, Box<str>> = HashMap::with_capacity(previous.len());
+        // A `String` throughout (serde_json gives strings too), so the megabytes of a long
+        // draft's publication are not checked for UTF-8 again at the end.
+        let mut out =
+            String::with_capacity(256 + previous.values().map(|f| f.len() + 1).sum::<usize>());
+        out.push_str(
+            r#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#,
+        );
+        out.push_str(&serde_json::to_string(uri)?);
+        out.push_str(",\"version\":");
+        out.push_str(&version.to_string());
+        out.push_str(",\"diagnostics\":[");
+        for (n, d) in self.current.findings().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            let wire = Wire {
+                d,
+                text: self.text,
+                linted: &self.current.linted,
+                locator: self.locator,
+                encoding: self.encoding,
+            };
+            let Some(key) = wire_key(d, self.text, self.encoding) else {
+                out.push_str(&serde_json::to_string(&wire)?);
+                continue;
+            };
+            if let Some(fragment) = kept.get(&key) {
+                out.push_str(fragment);
+                continue;
+            }
+            let fragment = match previous.remove(&key) {
+                Some(fragment) => fragment,
+                None => serde_json::to_string(&wire)?.into_boxed_str(),
+            };
+            out.push_str(&fragment);
+            kept.insert(key, fragment);
+        }
+        out.push_str("]}}");
+        cache.fragments = kept;
+        Ok(out)
+    }
+}
+
+/// The notification as one serde value: the reference [`Findings::notification`] is tested
+/// against.
+#[cfg(test)]
 #[derive(Serialize)]
 struct Notification<'a> {
     jsonrpc: &'static str,
@@ -362,6 +475,7 @@ struct Notification<'a> {
     params: PublishParams<'a>,
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 struct PublishParams<'a> {
     uri: &'a Uri,
@@ -399,8 +513,10 @@ struct Findings<'a> {
     encoding: Encoding,
 }
 
+#[cfg(test)]
 impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
         let mut seq = serializer.serialize_seq(None)?;
         for d in self.current.findings() {
             seq.serialize_element(&Wire {
@@ -600,5 +716,85 @@ pub fn to_lsp(
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: serde_json::to_value(FixData { d, text, encoding }).ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linted(text: &str, version: i32) -> Arc<Linted> {
+        let doc = Document::new(text, DocumentKind::Plain);
+        let settings = Arc::new(Settings::default());
+        let own = lint::lint(&doc, &settings);
+        Arc::new(Linted {
+            uri: "file:///drafts/seed.txt".parse().unwrap(),
+            name: "seed.txt".into(),
+            revision: version as u64,
+            version,
+            rope: Rope::from_str(text),
+            doc: Arc::new(doc),
+            settings,
+            own,
+        })
+    }
+
+    /// The publication built from kept fragments is byte for byte the notification serialized
+    /// from scratch, through edits that keep, move (lines and columns) and change findings, in
+    /// every encoding.
+    #[test]
+    fn kept_fragments_publish_what_serializing_from_scratch_publishes() {
+        let seed = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/seed.txt"
+        ))
+        .unwrap();
+        let middle = seed.len() / 2 + seed[seed.len() / 2..].find(' ').unwrap();
+        let mut texts = vec![seed.clone()];
+        let mut text = seed.clone();
+        for insert in ["x", "Ж", "\n", "😀 UNDP ", "\r\n\r\n", "The Parties "] {
+            text.insert_str(middle, insert);
+            texts.push(text.clone());
+        }
+        texts.push(format!("\n{text}"));
+        texts.push(format!("é{text}"));
+        texts.push(seed[..middle].to_string());
+        texts.push(seed.clone());
+        for encoding in [Encoding::Utf8, Encoding::Utf16, Encoding::Utf32] {
+            let mut cache = WireCache::default();
+            for (n, text) in texts.iter().enumerate() {
+                let linted = linted(text, n as i32 + 1);
+                let current = Current {
+                    linted: linted.clone(),
+                    cross: None,
+                };
+                assert!(!linted.own.is_empty());
+                let positions = own_positions(&linted, current.findings(), encoding);
+                let locator = Locator {
+                    by_name: HashMap::new(),
+                };
+                let findings = Findings {
+                    current: &current,
+                    text: Text::Indexed(&positions, &linted.rope),
+                    locator: &locator,
+                    encoding,
+                };
+                let expected = serde_json::to_string(&Notification {
+                    jsonrpc: "2.0",
+                    method: "textDocument/publishDiagnostics",
+                    params: PublishParams {
+                        uri: &linted.uri,
+                        version: linted.version,
+                        diagnostics: Findings { ..findings },
+                    },
+                })
+                .unwrap();
+                let published = findings
+                    .notification(&linted.uri, linted.version, &mut cache)
+                    .unwrap();
+                assert_eq!(published, expected, "text {n}, {encoding:?}");
+                assert!(cache.fragments.len() <= linted.own.len());
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use ropey::Rope;
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
-use super::analysis::{CrossFindings, Linted};
+use super::analysis::{CrossFindings, Linted, WireCache};
 use super::convert::{self, Encoding};
 use crate::document::{DocumentKind, TextChange};
 use crate::lint::LintCache;
@@ -31,6 +31,8 @@ pub struct Draft {
     pub cross: Option<Arc<CrossFindings>>,
     /// Block-rule findings by block content, reused from one lint of this draft to the next.
     pub cache: Arc<Mutex<LintCache>>,
+    /// The JSON of the diagnostics published last, reused by the next publication.
+    pub wire: Arc<Mutex<WireCache>>,
     /// Where the text changed at each revision not yet linted (byte offsets), so that the next
     /// lint re-reads only those places of the last linted version (see [`Draft::changes_since`]).
     edits: Vec<(u64, TextChange)>,
@@ -109,6 +111,7 @@ impl DocumentStore {
                 linted: None,
                 cross: None,
                 cache: Arc::new(Mutex::new(LintCache::new())),
+                wire: Arc::default(),
                 edits: Vec::new(),
                 edits_dropped_to: revision,
             },

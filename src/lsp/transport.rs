@@ -180,13 +180,21 @@ async fn write_loop<O: AsyncWrite + Unpin>(
     mut output: O,
     mut messages: mpsc::UnboundedReceiver<Option<String>>,
 ) {
+    // Header and body in one write: tokio's stdout hands every write to its blocking pool and
+    // waits for it before taking the next, so two writes would be two round trips.
+    let mut frame: Vec<u8> = Vec::new();
     while let Some(Some(body)) = messages.recv().await {
-        let header = format!("Content-Length: {}\r\n\r\n", body.len());
-        if output.write_all(header.as_bytes()).await.is_err()
-            || output.write_all(body.as_bytes()).await.is_err()
-        {
+        frame.clear();
+        frame.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+        frame.extend_from_slice(body.as_bytes());
+        drop(body);
+        if output.write_all(&frame).await.is_err() {
             tracing::error!("cannot write to the client; output stopped");
             return;
+        }
+        // A publication of a long draft can be megabytes: do not keep that much for small ones.
+        if frame.capacity() > 1 << 20 {
+            frame = Vec::new();
         }
         // Flush when nothing else is queued: one write per burst, no message left waiting.
         if messages.is_empty() && output.flush().await.is_err() {
