@@ -284,8 +284,7 @@ fn push_folded_char(c: char, out: &mut Vec<u8>) {
 /// The characters a non-ASCII character that is not whitespace normalizes to (at most three:
 /// lower case may be longer, as for "İ").
 #[inline]
-fn fold_char(c: char, put: impl FnMut(char)) {
-    let mut put = put;
+fn fold_char(c: char, mut put: impl FnMut(char)) {
     match c {
         '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => put('"'),
         '‘' | '’' | '‚' | '‛' | '‹' | '›' => put('\''),
