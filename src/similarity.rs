@@ -21,7 +21,7 @@ use std::sync::{LazyLock, OnceLock};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::diagnostic::TextRange;
-use crate::text::{normalize_with_words, sentences};
+use crate::text::{SentenceSpan, normalize_with_words, sentences_into};
 
 /// The fixed seed of every hash in this module. Changing it invalidates cached facts.
 const SEED: u64 = 0x7368_6572_7061_0001;
@@ -81,9 +81,10 @@ pub struct ParagraphFacts {
 /// Buffers reused from paragraph to paragraph, so computing facts allocates only what it keeps.
 #[derive(Default)]
 struct Scratch {
+    sentences: Vec<TextRange>,
     normalized: Vec<u8>,
-    /// Each sentence's span in `normalized`.
-    sentence_spans: Vec<(u32, u32)>,
+    /// Each sentence's span in `normalized` and its word count.
+    sentence_spans: Vec<SentenceSpan>,
     shingles: Vec<u64>,
     repeats: RepeatTable,
 }
@@ -100,70 +101,53 @@ impl ParagraphFacts {
 
     fn compute_with(text: &str, scratch: &mut Scratch) -> Self {
         let Scratch {
+            sentences,
             normalized,
             sentence_spans,
             shingles,
             repeats,
         } = scratch;
-        let ranges = sentences(text, TextRange::new(0, text.len()));
-        let mut sentence_facts: Vec<SentenceFacts> = ranges
-            .iter()
-            .map(|&range| SentenceFacts {
-                range,
-                words: 0,
-                hash: 0,
-            })
-            .collect();
+        sentences_into(text, TextRange::new(0, text.len()), sentences);
 
         // One pass over the bytes gives the normalized text (hashed whole and by sentence) and
-        // the words, whose folded forms are slices of it.
+        // the words, whose folded forms are slices of it. Words are at most every other byte,
+        // so reserving that many shingles means pushing never grows the buffer.
         shingles.clear();
+        shingles.reserve(text.len() / 2 + 1);
         let mut words_seen = 0u32;
-        let mut previous: Option<u64> = None;
-        let mut sentence = 0;
-        normalize_with_words(
-            text,
-            &ranges,
-            normalized,
-            sentence_spans,
-            |start, folded| {
-                // Sentences never split a word: they end at punctuation followed by a space.
-                while sentence < sentence_facts.len() && start >= sentence_facts[sentence].range.end
-                {
-                    sentence += 1;
-                }
-                if let Some(s) = sentence_facts.get_mut(sentence)
-                    && start >= s.range.start
-                {
-                    s.words += 1;
-                }
+        let mut previous = 0u64;
+        let normalized_len =
+            normalize_with_words(text, sentences, normalized, sentence_spans, |folded| {
                 let hash = xxh3_64_with_seed(folded, SEED);
-                words_seen += 1;
-                if let Some(previous) = previous {
+                if words_seen > 0 {
                     shingles.push(pair_hash(previous, hash));
                 }
-                previous = Some(hash);
-            },
-        );
-        for (facts, &(start, end)) in sentence_facts.iter_mut().zip(sentence_spans.iter()) {
-            facts.hash = xxh3_64_with_seed(&normalized[start as usize..end as usize], SEED);
-        }
-        let exact = xxh3_64_with_seed(normalized, SEED);
-        let normalized_len = normalized.len() as u32;
+                words_seen += 1;
+                previous = hash;
+            });
+        let sentence_facts: Box<[SentenceFacts]> = sentences
+            .iter()
+            .zip(sentence_spans.iter())
+            .map(|(&range, span)| SentenceFacts {
+                range,
+                words: span.words,
+                hash: xxh3_64_with_seed(&normalized[span.start as usize..span.end as usize], SEED),
+            })
+            .collect();
+        let exact = xxh3_64_with_seed(&normalized[..normalized_len], SEED);
         if words_seen == 1 {
-            shingles.extend(previous);
+            shingles.push(previous);
         }
-        number_repeats(shingles, repeats);
-        let short: Box<[u32]> = shingles.iter().map(|&h| (h >> 32) as u32).collect();
+        let short = numbered_repeats(shingles, repeats);
 
         Self {
             words: words_seen,
             exact,
-            normalized_len,
+            normalized_len: normalized_len as u32,
             shingles: short,
             sorted_shingles: OnceLock::new(),
             minhash: OnceLock::new(),
-            sentences: sentence_facts.into_boxed_slice(),
+            sentences: sentence_facts,
         }
     }
 
@@ -247,32 +231,54 @@ fn pair_hash(first: u64, second: u64) -> u64 {
 /// Makes the k-th repeat of a shingle a distinct value, so sets of values count repeats
 /// (multiset similarity with set machinery). Repeats are counted in a small open-addressing
 /// table (`table` is reused scratch), cheaper than sorting every paragraph's shingles.
+#[cfg(test)]
 fn number_repeats(shingles: &mut [u64], table: &mut RepeatTable) {
-    let capacity = (shingles.len() * 2).next_power_of_two().max(16);
-    // A zero count marks an empty slot, so only the counts need clearing; keys are written
-    // before they are read.
-    table.counts.clear();
-    table.counts.resize(capacity, 0);
-    if table.keys.len() < capacity {
-        table.keys.resize(capacity, 0);
-    }
-    let mask = capacity - 1;
+    table.reset(shingles.len());
     for shingle in shingles.iter_mut() {
+        *shingle = table.numbered(*shingle);
+    }
+}
+
+/// [`number_repeats`] and the high 32 bits kept, in one pass: the shingles a paragraph keeps.
+fn numbered_repeats(shingles: &[u64], table: &mut RepeatTable) -> Box<[u32]> {
+    table.reset(shingles.len());
+    shingles
+        .iter()
+        .map(|&shingle| (table.numbered(shingle) >> 32) as u32)
+        .collect()
+}
+
+impl RepeatTable {
+    /// Empties the table for `members` shingles.
+    fn reset(&mut self, members: usize) {
+        let capacity = (members * 2).next_power_of_two().max(16);
+        // A zero count marks an empty slot, so only the counts need clearing; keys are written
+        // before they are read.
+        self.counts.clear();
+        self.counts.resize(capacity, 0);
+        if self.keys.len() < capacity {
+            self.keys.resize(capacity, 0);
+        }
+        self.mask = capacity - 1;
+    }
+
+    /// The shingle itself the first time it is met, hashed with its repeat number after.
+    #[inline]
+    fn numbered(&mut self, shingle: u64) -> u64 {
         // The hashes are uniform: their low bits pick the slot.
-        let mut slot = *shingle as usize & mask;
+        let mut slot = shingle as usize & self.mask;
         loop {
-            let count = table.counts[slot];
+            let count = self.counts[slot];
             if count == 0 {
-                table.keys[slot] = *shingle;
-                table.counts[slot] = 1;
-                break;
+                self.keys[slot] = shingle;
+                self.counts[slot] = 1;
+                return shingle;
             }
-            if table.keys[slot] == *shingle {
-                table.counts[slot] = count + 1;
-                *shingle = pair_hash(*shingle, u64::from(count));
-                break;
+            if self.keys[slot] == shingle {
+                self.counts[slot] = count + 1;
+                return pair_hash(shingle, u64::from(count));
             }
-            slot = (slot + 1) & mask;
+            slot = (slot + 1) & self.mask;
         }
     }
 }
@@ -282,6 +288,7 @@ fn number_repeats(shingles: &mut [u64], table: &mut RepeatTable) {
 struct RepeatTable {
     keys: Vec<u64>,
     counts: Vec<u32>,
+    mask: usize,
 }
 
 /// For empty bin `i`, the bins to borrow from, in order: the same fixed sequence for every
@@ -913,7 +920,7 @@ impl IncrementalMatches {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::words;
+    use crate::text::{sentences, words};
 
     /// Sentence facts computed the plain way, sentence by sentence: the reference for the
     /// single pass in [`ParagraphFacts::compute`].

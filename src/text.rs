@@ -164,11 +164,13 @@ pub(crate) fn not_ascii_alphanumeric(x: u64) -> u64 {
     // Per byte, `(low seven bits | 0x80) - c` keeps its high bit exactly when the byte is at
     // least `c`, and never borrows from the next byte (c < 0x80).
     let set = (x & !HIGH) | HIGH;
-    let at_least = |c: u64| set.wrapping_sub(c * ONES) & HIGH;
-    let digits = at_least(0x30) & !at_least(0x3A);
-    let capitals = at_least(0x41) & !at_least(0x5B);
-    let small = at_least(0x61) & !at_least(0x7B);
-    !((digits | capitals | small) & !(x & HIGH)) & HIGH
+    let at_least = |v: u64, c: u64| v.wrapping_sub(c * ONES) & HIGH;
+    let digits = at_least(set, 0x30) & !at_least(set, 0x3A);
+    // Setting bit 5 puts the capitals on the small letters and no other byte there ('@' goes
+    // to '`', '[' to '{'): one range test for both cases.
+    let lower = set | (0x20 * ONES);
+    let letters = at_least(lower, 0x61) & !at_least(lower, 0x7B);
+    !((digits | letters) & !(x & HIGH)) & HIGH
 }
 
 /// The (non-ASCII) character at byte `i` and its length.
@@ -273,35 +275,69 @@ impl Normalizer {
 /// What the normalizer writes for a non-ASCII character that is not whitespace.
 #[inline]
 fn push_folded_char(c: char, out: &mut Vec<u8>) {
-    let mut push = |c: char| {
+    fold_char(c, |c| {
         let mut utf8 = [0u8; 4];
         out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
-    };
+    });
+}
+
+/// The characters a non-ASCII character that is not whitespace normalizes to (at most three:
+/// lower case may be longer, as for "İ").
+#[inline]
+fn fold_char(c: char, mut put: impl FnMut(char)) {
     match c {
-        '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => push('"'),
-        '‘' | '’' | '‚' | '‛' | '‹' | '›' => push('\''),
-        '‐' | '‑' | '‒' | '–' | '—' => push('-'),
-        c => c.to_lowercase().for_each(push),
+        '“' | '”' | '„' | '‟' | '«' | '»' | '〝' | '〞' => put('"'),
+        '‘' | '’' | '‚' | '‛' | '‹' | '›' => put('\''),
+        '‐' | '‑' | '‒' | '–' | '—' => put('-'),
+        c => c.to_lowercase().for_each(put),
     }
 }
 
-/// A paragraph's normalized form and its words in one pass over its bytes: `out` receives
-/// what [`normalize_into`] writes; for each word of [`words`], `on_word(start, folded)` gets
-/// its byte offset in `text` and its bytes in `out` (a word's folded form is its slice of the
-/// normalized text: word characters are never whitespace, quotes or dashes, and the inner
-/// joiners fold alike in both); for each range of `sentences` (sorted, trimmed, apart),
-/// `sentence_spans` receives its span in `out`, as normalizing it alone would write it.
+/// Where one sentence of a paragraph lies in its normalized form, and how many words start in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SentenceSpan {
+    pub start: u32,
+    pub end: u32,
+    pub words: u32,
+}
+
+/// Bytes of spare room kept past the output cursor of [`normalize_with_words`]: a word's
+/// eight bytes are written whole before its length is known.
+const SPARE: usize = 16;
+
+/// The most bytes normalizing `n` bytes writes: ASCII folds byte for byte and whitespace runs
+/// shrink, but the lower case of a two-byte letter may take three ("İ", "Ⱥ"); a test checks
+/// every character.
+fn normalized_bound(n: usize) -> usize {
+    n + n / 2
+}
+
+/// A paragraph's normalized form and its words in one pass over its bytes: `out[..length]`
+/// receives what [`normalize_into`] writes, and the length is returned (`out` is only grown,
+/// never cleared: the bytes past the length are left from earlier calls); for each word of [`words`], `on_word(folded)` gets its bytes
+/// in `out` (a word's folded form is its slice of the normalized text: word characters are
+/// never whitespace, quotes or dashes, and the inner joiners fold alike in both); for each
+/// range of `sentences` (sorted, trimmed, apart, never inside a word), `sentence_spans`
+/// receives its span in `out`, as normalizing it alone would write it, and the number of
+/// words starting in it.
 pub fn normalize_with_words(
     text: &str,
     sentences: &[TextRange],
     out: &mut Vec<u8>,
-    sentence_spans: &mut Vec<(u32, u32)>,
-    mut on_word: impl FnMut(usize, &[u8]),
-) {
+    sentence_spans: &mut Vec<SentenceSpan>,
+    mut on_word: impl FnMut(&[u8]),
+) -> usize {
     let bytes = text.as_bytes();
     let n = bytes.len();
-    out.clear();
-    out.reserve(n + 8);
+    // The output is written through a cursor `w` into a slice sized for the longest possible
+    // result, not pushed to a `Vec` (whose length and pointer would be reloaded after every
+    // byte written).
+    let room = normalized_bound(n) + SPARE;
+    if out.len() < room {
+        out.resize(room, 0);
+    }
+    let out = &mut out[..room];
+    let mut w = 0usize;
     sentence_spans.clear();
     // Sentence starts and ends, in order: `boundary` indexes them (even: a start, odd: an end).
     let boundary_at = |k: usize| -> usize {
@@ -312,7 +348,7 @@ pub fn normalize_with_words(
     let mut boundary = 0usize;
     let mut next_boundary = boundary_at(0);
     let mut pending_space = false;
-    let mut sentence_start = 0u32;
+    let mut sentence = SentenceSpan::default();
     let mut i = 0;
     loop {
         // Between words: whitespace, punctuation, symbols.
@@ -320,18 +356,24 @@ pub fn normalize_with_words(
             while i == next_boundary {
                 if boundary.is_multiple_of(2) {
                     if pending_space {
-                        out.push(b' ');
+                        out[w] = b' ';
+                        w += 1;
                         pending_space = false;
                     }
-                    sentence_start = out.len() as u32;
+                    sentence = SentenceSpan {
+                        start: w as u32,
+                        end: 0,
+                        words: 0,
+                    };
                 } else {
-                    sentence_spans.push((sentence_start, out.len() as u32));
+                    sentence.end = w as u32;
+                    sentence_spans.push(sentence);
                 }
                 boundary += 1;
                 next_boundary = boundary_at(boundary);
             }
             if i >= n {
-                return;
+                return w;
             }
             let b = bytes[i];
             if b < 0x80 {
@@ -341,13 +383,15 @@ pub fn normalize_with_words(
                 }
                 i += 1;
                 if class == SPACE {
-                    pending_space = !out.is_empty();
+                    pending_space = w != 0;
                 } else {
                     if pending_space {
-                        out.push(b' ');
+                        out[w] = b' ';
+                        w += 1;
                         pending_space = false;
                     }
-                    out.push(FOLDED[b as usize]);
+                    out[w] = FOLDED[b as usize];
+                    w += 1;
                 }
                 continue;
             }
@@ -357,50 +401,59 @@ pub fn normalize_with_words(
             }
             i += len;
             if c.is_whitespace() {
-                pending_space = !out.is_empty();
+                pending_space = w != 0;
             } else {
                 if pending_space {
-                    out.push(b' ');
+                    out[w] = b' ';
+                    w += 1;
                     pending_space = false;
                 }
-                push_folded_char(c, out);
+                write_folded_char(c, out, &mut w);
             }
         }
-        // A word (as `Words` splits them), folded as the normalizer folds it.
-        let start = i;
+        // A word (as `Words` splits them), folded as the normalizer folds it. Sentences hold
+        // the words that start between their start and their end.
+        if !boundary.is_multiple_of(2) {
+            sentence.words += 1;
+        }
         if pending_space {
-            out.push(b' ');
+            out[w] = b' ';
+            w += 1;
             pending_space = false;
         }
-        let folded_start = out.len();
+        let folded_start = w;
         loop {
-            // Eight bytes at a time through the ASCII letters and digits: all eight written
-            // folded, the length then cut back to the word's.
-            while let Some(chunk) = bytes.get(i..i + 8) {
+            if let Some(chunk) = bytes.get(i..i + 8) {
+                // Eight bytes at a time through the ASCII letters and digits: all eight written
+                // folded, the cursor then moved by the word's part of them.
                 let chunk = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
                 let not_word = not_ascii_alphanumeric(chunk);
-                let written = out.len();
-                out.extend_from_slice(&fold_ascii(chunk));
-                if not_word != 0 {
-                    let taken = (not_word.trailing_zeros() / 8) as usize;
-                    out.truncate(written + taken);
-                    i += taken;
+                out[w..w + 8].copy_from_slice(&fold_ascii(chunk));
+                if not_word == 0 {
+                    i += 8;
+                    w += 8;
+                    continue;
+                }
+                let taken = (not_word.trailing_zeros() / 8) as usize;
+                i += taken;
+                w += taken;
+            } else {
+                while i < n && BYTE_CLASS[bytes[i] as usize] == WORD {
+                    out[w] = bytes[i].to_ascii_lowercase();
+                    w += 1;
+                    i += 1;
+                }
+                if i >= n {
                     break;
                 }
-                i += 8;
             }
-            while i < n && BYTE_CLASS[bytes[i] as usize] == WORD {
-                out.push(bytes[i].to_ascii_lowercase());
-                i += 1;
-            }
-            if i >= n {
-                break;
-            }
+            // `bytes[i]` is not an ASCII letter or digit.
             let b = bytes[i];
             if b < 0x80 {
                 // A joiner counts only between word characters: "co-operation", "Russia's".
                 if (b == b'\'' || b == b'-') && i + 1 < n && starts_word_char(text, i + 1) {
-                    out.push(b);
+                    out[w] = b;
+                    w += 1;
                     i += 1;
                     continue;
                 }
@@ -410,14 +463,24 @@ pub fn normalize_with_words(
             if is_word_char(c)
                 || (is_inner_joiner(c) && i + len < n && starts_word_char(text, i + len))
             {
-                push_folded_char(c, out);
                 i += len;
+                write_folded_char(c, out, &mut w);
                 continue;
             }
             break;
         }
-        on_word(start, &out[folded_start..]);
+        on_word(&out[folded_start..w]);
     }
+}
+
+/// [`push_folded_char`] at cursor `w` of [`normalize_with_words`]'s output.
+#[inline(never)]
+fn write_folded_char(c: char, out: &mut [u8], w: &mut usize) {
+    let mut folded = [0u8; 12];
+    let mut len = 0;
+    fold_char(c, |c| len += c.encode_utf8(&mut folded[len..]).len());
+    out[*w..*w + len].copy_from_slice(&folded[..len]);
+    *w += len;
 }
 
 /// One in every byte of a word read eight bytes at a time.
@@ -467,11 +530,18 @@ pub fn normalize(text: &str) -> String {
 /// Sentence ranges inside `span`, trimmed of surrounding whitespace.
 pub fn sentences(text: &str, span: TextRange) -> Vec<TextRange> {
     let mut out = Vec::new();
+    sentences_into(text, span, &mut out);
+    out
+}
+
+/// [`sentences`] into a buffer the caller reuses (cleared first).
+pub fn sentences_into(text: &str, span: TextRange, out: &mut Vec<TextRange>) {
+    out.clear();
     let bytes = text.as_bytes();
     let mut start = span.start;
     let mut i = span.start;
     let within = &bytes[..span.end];
-    let find_ellipsis = |from: usize| ELLIPSIS.find(&within[from..]).map(|p| p + from);
+    let find_ellipsis = |from: usize| find_ellipsis(within, from);
     let mut next_ellipsis = find_ellipsis(i);
     while i < span.end {
         // Jump to the next sentence mark (SIMD searches; most bytes are not marks).
@@ -505,13 +575,27 @@ pub fn sentences(text: &str, span: TextRange) -> Vec<TextRange> {
             }
         }
         if ends_sentence(text, span, start, i, end) {
-            push_trimmed(text, TextRange::new(start, end), &mut out);
+            push_trimmed(text, TextRange::new(start, end), out);
             start = end;
         }
         i = end;
     }
-    push_trimmed(text, TextRange::new(start, span.end), &mut out);
-    out
+    push_trimmed(text, TextRange::new(start, span.end), out);
+}
+
+/// Where the next "…" (E2 80 A6) starts in `bytes[from..]`: its last byte, rarer than its
+/// first (which every curly quote and dash shares), is searched for, then the two before it
+/// checked; cheaper on a paragraph than a substring searcher.
+fn find_ellipsis(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(p) = memchr::memchr(0xA6, &bytes[at..]) {
+        let last = at + p;
+        if last >= from + 2 && bytes[last - 2] == 0xE2 && bytes[last - 1] == 0x80 {
+            return Some(last - 2);
+        }
+        at = last + 1;
+    }
+    None
 }
 
 fn ends_sentence(
@@ -565,10 +649,6 @@ fn ends_sentence(
     !is_abbreviation(token) && !is_abbreviation(last_part)
 }
 
-/// The searcher for "…", built once: building it costs more than searching a paragraph.
-static ELLIPSIS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-    std::sync::LazyLock::new(|| memchr::memmem::Finder::new("…"));
-
 /// Bytes in the longest abbreviation (and in the longest dotted acronym taken as one).
 const LONGEST_ABBREVIATION: usize = {
     let mut longest = 6;
@@ -618,6 +698,25 @@ static ABBREVIATION_KEYS: std::sync::LazyLock<Box<[u64]>> = std::sync::LazyLock:
 
 fn push_trimmed(text: &str, range: TextRange, out: &mut Vec<TextRange>) {
     let slice = range.slice(text);
+    // Most sentences are surrounded by ASCII whitespace if anything: trimmed byte by byte,
+    // unless a wider character (perhaps a wide space) is met at either end.
+    let bytes = slice.as_bytes();
+    let ascii_space = |b: u8| matches!(b, b'\t'..=b'\r' | b' ');
+    let mut first = 0;
+    while first < bytes.len() && ascii_space(bytes[first]) {
+        first += 1;
+    }
+    let mut last = bytes.len();
+    while last > first && ascii_space(bytes[last - 1]) {
+        last -= 1;
+    }
+    if first == last {
+        return;
+    }
+    if bytes[first].is_ascii() && bytes[last - 1].is_ascii() {
+        out.push(TextRange::new(range.start + first, range.start + last));
+        return;
+    }
     let trimmed_start = slice.len() - slice.trim_start().len();
     let trimmed = slice.trim();
     if !trimmed.is_empty() {
@@ -662,6 +761,54 @@ mod tests {
     #[test]
     fn abbreviations_are_sorted_for_binary_search() {
         assert!(ABBREVIATIONS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn no_character_normalizes_past_the_bound() {
+        for c in (0..=char::MAX as u32).filter_map(char::from_u32) {
+            if c.is_ascii() || c.is_whitespace() {
+                continue;
+            }
+            let mut folded = Vec::new();
+            push_folded_char(c, &mut folded);
+            assert!(
+                folded.len() <= normalized_bound(c.len_utf8()),
+                "{c:?} folds to {} bytes",
+                folded.len()
+            );
+        }
+    }
+
+    proptest! {
+        /// The last-byte search for "…" finds what a substring search finds, among characters
+        /// that share its first or last byte.
+        #[test]
+        fn ellipsis_search_agrees_with_a_substring_search(
+            text in "(a|…|¦|₦|’|“|Ц|\u{e2}|\\.|\u{a6}){0,24}",
+            from in 0usize..40,
+        ) {
+            let bytes = text.as_bytes();
+            let from = from.min(bytes.len());
+            let expected = memchr::memmem::find(&bytes[from..], "…".as_bytes()).map(|p| p + from);
+            prop_assert_eq!(find_ellipsis(bytes, from), expected);
+        }
+
+        /// Trimming takes its ASCII shortcut only where trimming changes nothing.
+        #[test]
+        fn trimmed_sentences_agree_with_str_trim(
+            text in "([ \t\n\r\u{0b}\u{0c}\u{a0}\u{2003}\u{85}]|a|\\.|’|\u{1c}){0,12}",
+        ) {
+            let mut out = Vec::new();
+            push_trimmed(&text, TextRange::new(0, text.len()), &mut out);
+            let trimmed = text.trim();
+            let expected: Vec<TextRange> = if trimmed.is_empty() {
+                vec![]
+            } else {
+                let start = text.len() - text.trim_start().len();
+                vec![TextRange::new(start, start + trimmed.len())]
+            };
+            prop_assert_eq!(out, expected);
+        }
     }
 
     /// The plain character-by-character definitions the fast paths must agree with.
