@@ -211,7 +211,7 @@ impl Stream {
             // Most words are ASCII letters and digits followed by a space or punctuation: read,
             // lowered, written and shaped eight bytes at a time.
             let written = out.len();
-            if let Some((word_end, shape)) = push_ascii_word(bytes, at, end, &mut out) {
+            if let Some((word_end, shape, head)) = push_ascii_word(bytes, at, end, &mut out) {
                 at = word_end;
                 let word = TextRange::new(word_start, word_end);
                 self.tokens.push(Token::new(
@@ -220,7 +220,7 @@ impl Stream {
                     shape | Token::PLAIN,
                     base + written,
                     base + out.len(),
-                    head(&out[written..]),
+                    head,
                 ));
                 previous = Some(word);
                 continue;
@@ -455,10 +455,15 @@ fn push_alphanumeric(word: &str, out: &mut Vec<u8>) -> Option<u8> {
 
 /// The word of ASCII letters and digits starting at `at` (a letter or digit, else `None`),
 /// when the word ends with it (what follows, if anything before `end`, is an ASCII byte other
-/// than a joiner): written lowered and folded to `out`, its end and shape returned. `None`,
-/// with nothing written, when a wider letter or a joiner may continue it.
+/// than a joiner): written lowered and folded to `out`, its end, shape and [`head`] returned.
+/// `None`, with nothing written, when a wider letter or a joiner may continue it.
 #[inline]
-fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Option<(usize, u8)> {
+fn push_ascii_word(
+    bytes: &[u8],
+    at: usize,
+    end: usize,
+    out: &mut Vec<u8>,
+) -> Option<(usize, u8, u32)> {
     let first = ASCII_SHAPE[usize::from(bytes[at])].0;
     if first == NOT_ALPHANUMERIC {
         return None;
@@ -466,6 +471,9 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
     let start = out.len();
     let mut shape = first;
     let (mut seen_upper, mut seen_lower, mut seen_digit) = (0u64, 0u64, 0u64);
+    // The word's first bytes as written, taken from its first eight (folding spellings never
+    // changes the first four bytes of a word); `None` when they were written a byte at a time.
+    let mut first_head: Option<u32> = None;
     let mut pos = at;
     loop {
         let Some(chunk) = bytes.get(pos..pos + 8) else {
@@ -505,7 +513,11 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
         seen_upper |= upper & more;
         seen_lower |= lower & more;
         seen_digit |= digit & more;
-        out.extend_from_slice(&(x | (upper >> 2)).to_le_bytes());
+        let lowered = x | (upper >> 2);
+        if pos == at {
+            first_head = Some((lowered & taken) as u32);
+        }
+        out.extend_from_slice(&lowered.to_le_bytes());
         out.truncate(out.len() - 8 + n);
         pos += n;
         if n < 8 || pos >= end {
@@ -530,7 +542,8 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
         shape |= Token::SINGLE;
     }
     fold_spelling(out, start);
-    Some((pos, shape))
+    let head = first_head.unwrap_or_else(|| head(&out[start..]));
+    Some((pos, shape, head))
 }
 
 /// The first four bytes of `word` (zero past its end), little-endian.
