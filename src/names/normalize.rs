@@ -164,6 +164,8 @@ impl Stream {
     /// spaces, which are copied, lower-cased and shaped without decoding anything.
     pub fn push_block(&mut self, text: &str, span: TextRange) {
         let first = self.tokens.len();
+        // Pushed to as a local, so its length stays in a register.
+        let mut tokens = std::mem::take(&mut self.tokens);
         // The block's normalized text is written as bytes (eight at a time for most words),
         // then checked and appended once.
         let base = self.text.len();
@@ -179,26 +181,27 @@ impl Stream {
             // Most gaps are one space before a plain word: taken without the loop.
             if at + 1 < end && bytes[at] == b' ' && is_alphanumeric(bytes[at + 1]) {
                 at += 1;
-            }
-            while at < end {
-                let b = bytes[at];
-                if b.is_ascii() {
-                    if is_alphanumeric(b) {
-                        break;
+            } else {
+                while at < end {
+                    let b = bytes[at];
+                    if b.is_ascii() {
+                        if is_alphanumeric(b) {
+                            break;
+                        }
+                        soft &= matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-');
+                        at += 1;
+                    } else {
+                        let c = char_at(text, at);
+                        if is_word_char(c) {
+                            break;
+                        }
+                        soft = false;
+                        at += c.len_utf8();
                     }
-                    soft &= matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-');
-                    at += 1;
-                } else {
-                    let c = char_at(text, at);
-                    if is_word_char(c) {
-                        break;
-                    }
-                    soft = false;
-                    at += c.len_utf8();
                 }
-            }
-            if at >= end {
-                break;
+                if at >= end {
+                    break;
+                }
             }
             if let Some(prev) = previous {
                 if soft {
@@ -214,7 +217,7 @@ impl Stream {
             if let Some((word_end, shape, head)) = push_ascii_word(bytes, at, end, &mut out) {
                 at = word_end;
                 let word = TextRange::new(word_start, word_end);
-                self.tokens.push(Token::new(
+                tokens.push(Token::new(
                     word,
                     0,
                     shape | Token::PLAIN,
@@ -255,13 +258,14 @@ impl Stream {
             } else {
                 without_possessive(text, word)
             };
-            self.push_token(&mut out, base, text, word, raw);
+            Self::push_token(&mut tokens, &mut out, base, text, word, raw);
             previous = Some(word);
         }
         out.push(HARD as u8);
         self.text
             .push_str(std::str::from_utf8(&out).expect("normalized text is UTF-8"));
-        self.blocks.push(first..self.tokens.len());
+        self.blocks.push(first..tokens.len());
+        self.tokens = tokens;
     }
 
     /// Appends the blocks of `other`, a stream of text that starts `base` bytes into this
@@ -289,7 +293,7 @@ impl Stream {
     /// Appends one word as a token: `raw` (the word without a possessive) normalized, written
     /// to `out`, which follows `base` bytes of [`Stream::text`].
     fn push_token(
-        &mut self,
+        tokens: &mut Vec<Token>,
         out: &mut Vec<u8>,
         base: usize,
         text: &str,
@@ -307,7 +311,7 @@ impl Stream {
             }
         };
         let possessive = (word.end - raw.end) as u8;
-        self.tokens.push(Token::new(
+        tokens.push(Token::new(
             word,
             possessive,
             shape,
@@ -464,6 +468,45 @@ fn push_ascii_word(
     end: usize,
     out: &mut Vec<u8>,
 ) -> Option<(usize, u8, u32)> {
+    // Most words end within their first eight bytes, and before `end`: one load, no loop.
+    if let Some(chunk) = bytes.get(at..at + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let ascii = !x & HIGH;
+        let low = x & !HIGH;
+        let upper = in_range(low, b'A', b'Z') & ascii;
+        let lower = in_range(low, b'a', b'z') & ascii;
+        let digit = in_range(low, b'0', b'9') & ascii;
+        let n = ((!(upper | lower | digit) & HIGH).trailing_zeros() / 8) as usize;
+        // What follows is inside the span and ends the word (a wider letter or a joiner may
+        // continue it: the loop below decides those).
+        if (1..8).contains(&n)
+            && at + n < end
+            && chunk[n].is_ascii()
+            && !matches!(chunk[n], b'\'' | b'-')
+        {
+            let word = (1u64 << (8 * n)) - 1;
+            let more = word & !0xFF;
+            let mut shape = ASCII_SHAPE[usize::from(chunk[0])].0;
+            if (upper | digit) & more != 0 {
+                shape |= Token::MORE_CAPS;
+            }
+            if (upper | lower) & more != 0 {
+                shape |= Token::ALPHA;
+            }
+            if lower & more != 0 {
+                shape |= Token::LOWER;
+            }
+            if n == 1 {
+                shape |= Token::SINGLE;
+            }
+            let lowered = x | (upper >> 2);
+            let start = out.len();
+            out.extend_from_slice(&lowered.to_le_bytes());
+            out.truncate(start + n);
+            fold_spelling(out, start);
+            return Some((at + n, shape, (lowered & word) as u32));
+        }
+    }
     let first = ASCII_SHAPE[usize::from(bytes[at])].0;
     if first == NOT_ALPHANUMERIC {
         return None;
@@ -949,7 +992,7 @@ mod tests {
                     }
                 }
                 let raw = without_possessive(text, word);
-                self.push_token(&mut out, base, text, word, raw);
+                Self::push_token(&mut self.tokens, &mut out, base, text, word, raw);
                 previous = Some(word);
             }
             out.push(HARD as u8);
