@@ -468,43 +468,50 @@ fn push_ascii_word(
     end: usize,
     out: &mut Vec<u8>,
 ) -> Option<(usize, u8, u32)> {
-    // Most words end within their first eight bytes, and before `end`: one load, no loop.
+    // Most words end within their first sixteen bytes, and before `end`: read in one or two
+    // loads, without the loop below.
     if let Some(chunk) = bytes.get(at..at + 8) {
         let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let ascii = !x & HIGH;
-        let low = x & !HIGH;
-        let upper = in_range(low, b'A', b'Z') & ascii;
-        let lower = in_range(low, b'a', b'z') & ascii;
-        let digit = in_range(low, b'0', b'9') & ascii;
+        let (upper, lower, digit) = ascii_classes(x);
         let n = ((!(upper | lower | digit) & HIGH).trailing_zeros() / 8) as usize;
-        // What follows is inside the span and ends the word (a wider letter or a joiner may
-        // continue it: the loop below decides those).
-        if (1..8).contains(&n)
-            && at + n < end
-            && chunk[n].is_ascii()
-            && !matches!(chunk[n], b'\'' | b'-')
-        {
+        // The first byte's flags come from the table; the others say "more".
+        let first = ASCII_SHAPE[usize::from(chunk[0])].0;
+        let lowered = x | (upper >> 2);
+        if (1..8).contains(&n) && ends_word(bytes, at + n, end) {
             let word = (1u64 << (8 * n)) - 1;
             let more = word & !0xFF;
-            let mut shape = ASCII_SHAPE[usize::from(chunk[0])].0;
-            if (upper | digit) & more != 0 {
-                shape |= Token::MORE_CAPS;
-            }
-            if (upper | lower) & more != 0 {
-                shape |= Token::ALPHA;
-            }
-            if lower & more != 0 {
-                shape |= Token::LOWER;
-            }
+            let mut shape = first | more_shape(upper & more, lower & more, digit & more);
             if n == 1 {
                 shape |= Token::SINGLE;
             }
-            let lowered = x | (upper >> 2);
             let start = out.len();
             out.extend_from_slice(&lowered.to_le_bytes());
             out.truncate(start + n);
             fold_spelling(out, start);
             return Some((at + n, shape, (lowered & word) as u32));
+        }
+        if n == 8
+            && let Some(chunk) = bytes.get(at + 8..at + 16)
+        {
+            let x2 = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let (upper2, lower2, digit2) = ascii_classes(x2);
+            let n2 = ((!(upper2 | lower2 | digit2) & HIGH).trailing_zeros() / 8) as usize;
+            if n2 < 8 && ends_word(bytes, at + 8 + n2, end) {
+                let word2 = (1u64 << (8 * n2)) - 1;
+                let more = !0xFF;
+                let shape = first
+                    | more_shape(
+                        (upper & more) | (upper2 & word2),
+                        (lower & more) | (lower2 & word2),
+                        (digit & more) | (digit2 & word2),
+                    );
+                let start = out.len();
+                out.extend_from_slice(&lowered.to_le_bytes());
+                out.extend_from_slice(&(x2 | (upper2 >> 2)).to_le_bytes());
+                out.truncate(start + 8 + n2);
+                fold_spelling(out, start);
+                return Some((at + 8 + n2, shape, lowered as u32));
+            }
         }
     }
     let first = ASCII_SHAPE[usize::from(bytes[at])].0;
@@ -607,6 +614,42 @@ fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
     let at_least_lo = x + ONES * u64::from(0x80 - lo);
     let above_hi = x + ONES * u64::from(0x7f - hi);
     at_least_lo & !above_hi & HIGH
+}
+
+/// For eight bytes: the high bit of each ASCII capital, small letter and digit.
+#[inline(always)]
+fn ascii_classes(x: u64) -> (u64, u64, u64) {
+    let ascii = !x & HIGH;
+    let low = x & !HIGH;
+    (
+        in_range(low, b'A', b'Z') & ascii,
+        in_range(low, b'a', b'z') & ascii,
+        in_range(low, b'0', b'9') & ascii,
+    )
+}
+
+/// The shape flags of the characters after a word's first, from their class masks.
+#[inline(always)]
+fn more_shape(upper: u64, lower: u64, digit: u64) -> u8 {
+    let mut shape = 0;
+    if upper | digit != 0 {
+        shape |= Token::MORE_CAPS;
+    }
+    if upper | lower != 0 {
+        shape |= Token::ALPHA;
+    }
+    if lower != 0 {
+        shape |= Token::LOWER;
+    }
+    shape
+}
+
+/// Whether an ASCII word that reaches `at` ends there for [`push_ascii_word`]'s fast path:
+/// `at` is inside the span and holds an ASCII byte that is not a joiner (a wider letter or a
+/// joiner may continue the word: the general loop decides those).
+#[inline(always)]
+fn ends_word(bytes: &[u8], at: usize, end: usize) -> bool {
+    at < end && bytes[at].is_ascii() && !matches!(bytes[at], b'\'' | b'-')
 }
 
 /// An ASCII letter or digit, by table (the loops over every byte of a draft use it).
