@@ -695,6 +695,11 @@ impl LooseSearch {
         let mut run = 0;
         let mut i = 0;
         while i < tokens.len() {
+            // Most words are lower case, and no run starts at one.
+            if !tokens[i].capitalized() {
+                i += 1;
+                continue;
+            }
             // A run of capitalized words and the function words between them.
             content.clear();
             let mut j = i;
