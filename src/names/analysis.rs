@@ -786,16 +786,21 @@ impl LooseSearch {
         let mut run = 0;
         let mut i = 0;
         while i < tokens.len() {
+            // Most words are lower case, and no run starts at one.
+            if !tokens[i].capitalized() {
+                i += 1;
+                continue;
+            }
             // A run of capitalized words and the function words between them.
             content.clear();
             let mut j = i;
             while j < tokens.len() {
-                let word = token_text(j);
                 let capitalized = tokens[j].capitalized();
-                // Most words are lower case and outside any run: decided without a lookup.
+                // Most words are lower case and outside any run: decided without reading them.
                 if !capitalized && content.is_empty() {
                     break;
                 }
+                let word = token_text(j);
                 let function = normalize::is_function_word(word);
                 if function && !content.is_empty() {
                     // Allowed inside, not at the start.

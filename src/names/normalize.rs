@@ -166,6 +166,8 @@ impl Stream {
     /// spaces, which are copied, lower-cased and shaped without decoding anything.
     pub fn push_block(&mut self, text: &str, span: TextRange) {
         let first = self.tokens.len();
+        // Pushed to as a local, so its length stays in a register.
+        let mut tokens = std::mem::take(&mut self.tokens);
         // The block's normalized text is written as bytes (eight at a time for most words),
         // then checked and appended once.
         let base = self.text.len();
@@ -181,26 +183,27 @@ impl Stream {
             // Most gaps are one space before a plain word: taken without the loop.
             if at + 1 < end && bytes[at] == b' ' && is_alphanumeric(bytes[at + 1]) {
                 at += 1;
-            }
-            while at < end {
-                let b = bytes[at];
-                if b.is_ascii() {
-                    if is_alphanumeric(b) {
-                        break;
+            } else {
+                while at < end {
+                    let b = bytes[at];
+                    if b.is_ascii() {
+                        if is_alphanumeric(b) {
+                            break;
+                        }
+                        soft &= matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-');
+                        at += 1;
+                    } else {
+                        let c = char_at(text, at);
+                        if is_word_char(c) {
+                            break;
+                        }
+                        soft = false;
+                        at += c.len_utf8();
                     }
-                    soft &= matches!(b, b' ' | b',' | b'\n' | b'\r' | b'\t' | b'-');
-                    at += 1;
-                } else {
-                    let c = char_at(text, at);
-                    if is_word_char(c) {
-                        break;
-                    }
-                    soft = false;
-                    at += c.len_utf8();
                 }
-            }
-            if at >= end {
-                break;
+                if at >= end {
+                    break;
+                }
             }
             if let Some(prev) = previous {
                 if soft {
@@ -213,16 +216,16 @@ impl Stream {
             // Most words are ASCII letters and digits followed by a space or punctuation: read,
             // lowered, written and shaped eight bytes at a time.
             let written = out.len();
-            if let Some((word_end, shape)) = push_ascii_word(bytes, at, end, &mut out) {
+            if let Some((word_end, shape, head)) = push_ascii_word(bytes, at, end, &mut out) {
                 at = word_end;
                 let word = TextRange::new(word_start, word_end);
-                self.tokens.push(Token::new(
+                tokens.push(Token::new(
                     word,
                     0,
                     shape | Token::PLAIN,
                     base + written,
                     base + out.len(),
-                    head(&out[written..]),
+                    head,
                 ));
                 previous = Some(word);
                 continue;
@@ -257,13 +260,14 @@ impl Stream {
             } else {
                 without_possessive(text, word)
             };
-            self.push_token(&mut out, base, text, word, raw);
+            Self::push_token(&mut tokens, &mut out, base, text, word, raw);
             previous = Some(word);
         }
         out.push(HARD as u8);
         self.text
             .push_str(std::str::from_utf8(&out).expect("normalized text is UTF-8"));
-        self.blocks.push(first..self.tokens.len());
+        self.blocks.push(first..tokens.len());
+        self.tokens = tokens;
     }
 
     /// Appends the blocks of `other`, a stream of text that starts `base` bytes into this
@@ -291,7 +295,7 @@ impl Stream {
     /// Appends one word as a token: `raw` (the word without a possessive) normalized, written
     /// to `out`, which follows `base` bytes of [`Stream::text`].
     fn push_token(
-        &mut self,
+        tokens: &mut Vec<Token>,
         out: &mut Vec<u8>,
         base: usize,
         text: &str,
@@ -309,7 +313,7 @@ impl Stream {
             }
         };
         let possessive = (word.end - raw.end) as u8;
-        self.tokens.push(Token::new(
+        tokens.push(Token::new(
             word,
             possessive,
             shape,
@@ -457,10 +461,61 @@ fn push_alphanumeric(word: &str, out: &mut Vec<u8>) -> Option<u8> {
 
 /// The word of ASCII letters and digits starting at `at` (a letter or digit, else `None`),
 /// when the word ends with it (what follows, if anything before `end`, is an ASCII byte other
-/// than a joiner): written lowered and folded to `out`, its end and shape returned. `None`,
-/// with nothing written, when a wider letter or a joiner may continue it.
+/// than a joiner): written lowered and folded to `out`, its end, shape and [`head`] returned.
+/// `None`, with nothing written, when a wider letter or a joiner may continue it.
 #[inline]
-fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Option<(usize, u8)> {
+fn push_ascii_word(
+    bytes: &[u8],
+    at: usize,
+    end: usize,
+    out: &mut Vec<u8>,
+) -> Option<(usize, u8, u32)> {
+    // Most words end within their first sixteen bytes, and before `end`: read in one or two
+    // loads, without the loop below.
+    if let Some(chunk) = bytes.get(at..at + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let (upper, lower, digit) = ascii_classes(x);
+        let n = ((!(upper | lower | digit) & HIGH).trailing_zeros() / 8) as usize;
+        // The first byte's flags come from the table; the others say "more".
+        let first = ASCII_SHAPE[usize::from(chunk[0])].0;
+        let lowered = x | (upper >> 2);
+        if (1..8).contains(&n) && ends_word(bytes, at + n, end) {
+            let word = (1u64 << (8 * n)) - 1;
+            let more = word & !0xFF;
+            let mut shape = first | more_shape(upper & more, lower & more, digit & more);
+            if n == 1 {
+                shape |= Token::SINGLE;
+            }
+            let start = out.len();
+            out.extend_from_slice(&lowered.to_le_bytes());
+            out.truncate(start + n);
+            fold_spelling(out, start);
+            return Some((at + n, shape, (lowered & word) as u32));
+        }
+        if n == 8
+            && let Some(chunk) = bytes.get(at + 8..at + 16)
+        {
+            let x2 = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let (upper2, lower2, digit2) = ascii_classes(x2);
+            let n2 = ((!(upper2 | lower2 | digit2) & HIGH).trailing_zeros() / 8) as usize;
+            if n2 < 8 && ends_word(bytes, at + 8 + n2, end) {
+                let word2 = (1u64 << (8 * n2)) - 1;
+                let more = !0xFF;
+                let shape = first
+                    | more_shape(
+                        (upper & more) | (upper2 & word2),
+                        (lower & more) | (lower2 & word2),
+                        (digit & more) | (digit2 & word2),
+                    );
+                let start = out.len();
+                out.extend_from_slice(&lowered.to_le_bytes());
+                out.extend_from_slice(&(x2 | (upper2 >> 2)).to_le_bytes());
+                out.truncate(start + 8 + n2);
+                fold_spelling(out, start);
+                return Some((at + 8 + n2, shape, lowered as u32));
+            }
+        }
+    }
     let first = ASCII_SHAPE[usize::from(bytes[at])].0;
     if first == NOT_ALPHANUMERIC {
         return None;
@@ -468,6 +523,9 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
     let start = out.len();
     let mut shape = first;
     let (mut seen_upper, mut seen_lower, mut seen_digit) = (0u64, 0u64, 0u64);
+    // The word's first bytes as written, taken from its first eight (folding spellings never
+    // changes the first four bytes of a word); `None` when they were written a byte at a time.
+    let mut first_head: Option<u32> = None;
     let mut pos = at;
     loop {
         let Some(chunk) = bytes.get(pos..pos + 8) else {
@@ -507,7 +565,11 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
         seen_upper |= upper & more;
         seen_lower |= lower & more;
         seen_digit |= digit & more;
-        out.extend_from_slice(&(x | (upper >> 2)).to_le_bytes());
+        let lowered = x | (upper >> 2);
+        if pos == at {
+            first_head = Some((lowered & taken) as u32);
+        }
+        out.extend_from_slice(&lowered.to_le_bytes());
         out.truncate(out.len() - 8 + n);
         pos += n;
         if n < 8 || pos >= end {
@@ -532,7 +594,8 @@ fn push_ascii_word(bytes: &[u8], at: usize, end: usize, out: &mut Vec<u8>) -> Op
         shape |= Token::SINGLE;
     }
     fold_spelling(out, start);
-    Some((pos, shape))
+    let head = first_head.unwrap_or_else(|| head(&out[start..]));
+    Some((pos, shape, head))
 }
 
 /// The first four bytes of `word` (zero past its end), little-endian.
@@ -553,6 +616,42 @@ fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
     let at_least_lo = x + ONES * u64::from(0x80 - lo);
     let above_hi = x + ONES * u64::from(0x7f - hi);
     at_least_lo & !above_hi & HIGH
+}
+
+/// For eight bytes: the high bit of each ASCII capital, small letter and digit.
+#[inline(always)]
+fn ascii_classes(x: u64) -> (u64, u64, u64) {
+    let ascii = !x & HIGH;
+    let low = x & !HIGH;
+    (
+        in_range(low, b'A', b'Z') & ascii,
+        in_range(low, b'a', b'z') & ascii,
+        in_range(low, b'0', b'9') & ascii,
+    )
+}
+
+/// The shape flags of the characters after a word's first, from their class masks.
+#[inline(always)]
+fn more_shape(upper: u64, lower: u64, digit: u64) -> u8 {
+    let mut shape = 0;
+    if upper | digit != 0 {
+        shape |= Token::MORE_CAPS;
+    }
+    if upper | lower != 0 {
+        shape |= Token::ALPHA;
+    }
+    if lower != 0 {
+        shape |= Token::LOWER;
+    }
+    shape
+}
+
+/// Whether an ASCII word that reaches `at` ends there for [`push_ascii_word`]'s fast path:
+/// `at` is inside the span and holds an ASCII byte that is not a joiner (a wider letter or a
+/// joiner may continue the word: the general loop decides those).
+#[inline(always)]
+fn ends_word(bytes: &[u8], at: usize, end: usize) -> bool {
+    at < end && bytes[at].is_ascii() && !matches!(bytes[at], b'\'' | b'-')
 }
 
 /// An ASCII letter or digit, by table (the loops over every byte of a draft use it).
@@ -963,7 +1062,7 @@ mod tests {
                     }
                 }
                 let raw = without_possessive(text, word);
-                self.push_token(&mut out, base, text, word, raw);
+                Self::push_token(&mut self.tokens, &mut out, base, text, word, raw);
                 previous = Some(word);
             }
             out.push(HARD as u8);
