@@ -24,33 +24,21 @@
 //! Reads `../shared/corpus` or `SHERPA_CORPUS`.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
 #[path = "../benches/support/drafts.rs"]
 mod drafts;
 
 fn corpus_text() -> String {
-    let root = std::env::var_os("SHERPA_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
     // As the bench reads it: every `.txt` file, sorted by path.
-    let mut files = Vec::new();
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("the corpus folder is readable") {
-            let path = entry.expect("a corpus entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "txt") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = common::corpus_files();
+    assert!(!files.is_empty(), "no corpus: set SHERPA_CORPUS");
     let mut text = String::new();
     for file in files {
         text.push_str(&std::fs::read_to_string(file).expect("a corpus file"));
