@@ -546,11 +546,7 @@ fn push_ascii_word(
             break;
         };
         let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let ascii = !x & HIGH;
-        let low = x & !HIGH;
-        let upper = in_range(low, b'A', b'Z') & ascii;
-        let lower = in_range(low, b'a', b'z') & ascii;
-        let digit = in_range(low, b'0', b'9') & ascii;
+        let (upper, lower, digit) = ascii_classes(x);
         let alphanumeric = upper | lower | digit;
         let run = ((!alphanumeric & HIGH).trailing_zeros() / 8) as usize;
         let n = run.min(end - pos);
@@ -576,15 +572,7 @@ fn push_ascii_word(
             break;
         }
     }
-    if (seen_upper | seen_digit) != 0 {
-        shape |= Token::MORE_CAPS;
-    }
-    if (seen_upper | seen_lower) != 0 {
-        shape |= Token::ALPHA;
-    }
-    if seen_lower != 0 {
-        shape |= Token::LOWER;
-    }
+    shape |= more_shape(seen_upper, seen_lower, seen_digit);
     // A wider letter or a joiner may continue the word: the general path decides.
     if pos < end && (!bytes[pos].is_ascii() || matches!(bytes[pos], b'\'' | b'-')) {
         out.truncate(start);
