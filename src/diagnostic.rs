@@ -24,6 +24,11 @@ impl TextRange {
         Self { start: at, end: at }
     }
 
+    /// The same range `offset` bytes further on (a block's range placed in its draft).
+    pub const fn shifted(self, offset: usize) -> Self {
+        Self::new(self.start + offset, self.end + offset)
+    }
+
     pub const fn len(self) -> usize {
         self.end - self.start
     }

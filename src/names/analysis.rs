@@ -167,17 +167,17 @@ pub struct Analysis {
     pub learned: Vec<Learned>,
     /// What each defined acronym means in this draft (its first definition).
     pub meanings: FastMap<String, Entity>,
-    /// Quotations of other texts (quoted spans of four words or more).
+    /// Quotations of other texts (quoted spans of four words or more); sorted by position and
+    /// apart (one quotation closes before the next opens).
     pub quotations: Vec<TextRange>,
     /// Where each block's words start in [`Analysis::stream`]'s text.
     block_text_starts: Vec<usize>,
     /// The scans the language server keeps across edits: they also keep, for each block, what
     /// the draft-wide searches found in it (see [`ScanMemo`]).
     kept_scans: Option<Arc<BlockScans>>,
-    /// `mentions` and `quotations` indexed for the rules' questions about every acronym or term
-    /// use (built on first use).
+    /// `mentions` indexed for the rules' questions about every acronym use (built on first
+    /// use).
     mention_ranges: OnceLock<RangeIndex>,
-    quotation_ranges: OnceLock<RangeIndex>,
 }
 
 impl Analysis {
@@ -256,14 +256,12 @@ impl Analysis {
             block_text_starts: Vec::with_capacity(doc.blocks().len()),
             kept_scans,
             mention_ranges: OnceLock::new(),
-            quotation_ranges: OnceLock::new(),
         };
         let mut name_hits: Vec<NameHit> = Vec::new();
         let mut definitions: Vec<BlockDefinition> = Vec::new();
         for (index, (block, scan)) in doc.blocks().iter().zip(scans).enumerate() {
             let scan = scan.as_ref();
             let base = block.span.start;
-            let shift = |r: TextRange| TextRange::new(r.start + base, r.end + base);
             analysis.blocks.push(BlockFacts {
                 span: block.span,
                 skipped: scan.skipped,
@@ -271,7 +269,7 @@ impl Analysis {
             });
             analysis
                 .quotations
-                .extend(scan.quotations.iter().map(|&q| shift(q)));
+                .extend(scan.quotations.iter().map(|&q| q.shifted(base)));
             let use_base = analysis.acronyms.len();
             definitions.extend(scan.definitions.iter().map(|d| BlockDefinition {
                 use_index: d.use_index + use_base,
@@ -284,12 +282,12 @@ impl Analysis {
             analysis
                 .acronyms
                 .extend(scan.uses.iter().map(|u| AcronymUse {
-                    raw: shift(u.raw),
+                    raw: u.raw.shifted(base),
                     block: index,
                     ..u.clone()
                 }));
             name_hits.extend(scan.names.iter().map(|hit| NameHit {
-                raw: shift(hit.raw),
+                raw: hit.raw.shifted(base),
                 tokens: (hit.tokens.0 + token_base, hit.tokens.1 + token_base),
                 ..*hit
             }));
@@ -310,19 +308,14 @@ impl Analysis {
         self.mention_ranges().any_overlaps(range)
     }
 
-    /// Whether one of [`Analysis::quotations`] contains `range`.
-    pub fn in_quotation(&self, range: TextRange) -> bool {
-        self.quotation_ranges
-            .get_or_init(|| RangeIndex::new(self.quotations.iter().copied()))
-            .any_contains(range)
-    }
-
     fn mention_ranges(&self) -> &RangeIndex {
         self.mention_ranges
             .get_or_init(|| RangeIndex::new(self.mentions.iter().map(|m| m.raw)))
     }
 
-    fn is_quoted(&self, range: TextRange) -> bool {
+    /// Whether one of [`Analysis::quotations`] contains `range` (not empty). They are sorted and
+    /// apart: only the first ending after its start can.
+    pub fn is_quoted(&self, range: TextRange) -> bool {
         let i = self.quotations.partition_point(|q| q.end <= range.start);
         self.quotations
             .get(i)
@@ -728,7 +721,7 @@ impl Analysis {
             let base = self.blocks[index].span.start;
             all.extend(found.iter().map(|c| LooseCandidate {
                 run: c.run | (index as u64) << 32,
-                raw: TextRange::new(c.raw.start + base, c.raw.end + base),
+                raw: c.raw.shifted(base),
                 ..*c
             }));
         }
@@ -1005,9 +998,8 @@ impl FoundDefinition {
     }
 
     fn shifted(mut self, base: usize) -> Self {
-        let shift = |r: TextRange| TextRange::new(r.start + base, r.end + base);
-        self.long = shift(self.long);
-        self.whole = shift(self.whole);
+        self.long = self.long.shifted(base);
+        self.whole = self.whole.shifted(base);
         self
     }
 }

@@ -100,7 +100,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .into_iter()
             .filter(|u| {
                 !term.definition.is_some_and(|d| d.overlaps(*u))
-                    && !analysis.in_quotation(*u)
+                    && !analysis.is_quoted(*u)
                     // Another spelling is not another capitalization.
                     && u.slice(text).to_lowercase() == lowercase
             })
