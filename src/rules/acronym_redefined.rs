@@ -1,9 +1,7 @@
-use std::collections::HashMap;
-
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::names::normalize::surface;
-use crate::names::{self, Definition, DefinitionShape};
+use crate::names::{self, Definition, DefinitionShape, FastMap};
 use crate::rules::{Check, Context, NoOptions};
 
 declare_rule! {
@@ -46,7 +44,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let analysis = names::analysis(ctx);
     let doc = ctx.doc;
     let text = doc.text();
-    let mut first_of: HashMap<&str, &Definition> = HashMap::new();
+    let mut first_of: FastMap<&str, &Definition> = FastMap::default();
     for definition in &analysis.definitions {
         let Some(first) = first_of.get(definition.key.as_str()).copied() else {
             first_of.insert(&definition.key, definition);

@@ -183,7 +183,7 @@ pub struct KeptSearch {
     /// Word-diff descriptions by pair of paragraph facts (earlier, later), each a function of
     /// the two texts alone. The entry holds both `Arc`s, so their addresses cannot be reused
     /// while it exists; `true` while the latest run used it.
-    differences: HashMap<(usize, usize), KeptDifference>,
+    differences: HashMap<(usize, usize), KeptDifference, foldhash::fast::FixedState>,
 }
 
 struct KeptDifference {
