@@ -292,7 +292,6 @@ impl Analysis {
                 ..*hit
             }));
         }
-        analysis.classify_acronyms(text);
         analysis.find_definitions(text, name_hits, definitions);
         analysis.find_mentions(text);
         analysis
@@ -316,50 +315,13 @@ impl Analysis {
     /// Whether one of [`Analysis::quotations`] contains `range` (not empty). They are sorted and
     /// apart: only the first ending after its start can.
     pub fn is_quoted(&self, range: TextRange) -> bool {
-        let i = self.quotations.partition_point(|q| q.end <= range.start);
-        self.quotations
-            .get(i)
-            .is_some_and(|q| q.contains_range(range))
+        is_quoted_in(&self.quotations, range)
     }
 
     fn block_of(&self, offset: usize) -> usize {
         self.blocks
             .partition_point(|b| b.span.end < offset)
             .min(self.blocks.len().saturating_sub(1))
-    }
-
-    /// What the rest of the draft says about each acronym: in a shouted block, a numeral, a
-    /// unit, part of a document symbol, inside a quotation, a family name, an address.
-    fn classify_acronyms(&mut self, text: &str) {
-        let gazetteer = self.settings.gazetteer();
-        let mut uses = std::mem::take(&mut self.acronyms);
-        for u in &mut uses {
-            u.ignore = u.ignore.or_else(|| {
-                if self.blocks[u.block].skipped {
-                    Some(Ignore::Skipped)
-                } else if u.owner.is_none() && is_roman_numeral(&u.key) {
-                    Some(Ignore::RomanNumeral)
-                } else if gazetteer.units.contains(&u.key) {
-                    Some(Ignore::Unit)
-                } else if in_document_symbol(text, u.raw) {
-                    Some(Ignore::Symbol)
-                } else {
-                    None
-                }
-            });
-        }
-        for u in &mut uses {
-            if u.ignore.is_none() && self.is_quoted(u.raw) {
-                u.ignore = Some(Ignore::Quoted);
-            }
-            if u.ignore.is_none() && u.owner.is_none() && is_family_name(text, u.raw) {
-                u.ignore = Some(Ignore::Skipped);
-            }
-            if u.ignore.is_none() && in_address(text, u.raw) {
-                u.ignore = Some(Ignore::Symbol);
-            }
-        }
-        self.acronyms = uses;
     }
 
     /// `name_hits`: every gazetteer name in the draft, needed to read "Group of Seven (G7)",
@@ -580,10 +542,7 @@ impl Analysis {
 
     fn find_mentions(&mut self, text: &str) {
         let mut mentions = std::mem::take(&mut self.mentions);
-        let mut taken = Taken::default();
-        for m in &mentions {
-            taken.insert(m.raw);
-        }
+        let mut taken = Taken::new(mentions.iter().map(|m| m.raw));
         // Names the draft taught us, wherever they recur.
         if !self.learned.is_empty() {
             let patterns: Vec<&str> = self.learned.iter().map(|l| l.long_key.as_str()).collect();
@@ -955,7 +914,7 @@ pub struct BlockScan {
     heading_like: [bool; 2],
     quotations: Vec<TextRange>,
     stream: Stream,
-    /// Sorted by position; `block` is 0 and `ignore` says only what the block itself shows.
+    /// Sorted by position; `block` is 0; `ignore` is final (see [`classify_acronyms`]).
     uses: Vec<AcronymUse>,
     names: Vec<NameHit>,
     /// What the brackets beside each use say by themselves, for the uses that have any.
@@ -1004,6 +963,50 @@ impl FoundDefinition {
     }
 }
 
+/// Whether one of `quotations` (sorted and apart: one closes before the next opens) contains
+/// `range` (not empty): only the first ending after its start can.
+fn is_quoted_in(quotations: &[TextRange], range: TextRange) -> bool {
+    let i = quotations.partition_point(|q| q.end <= range.start);
+    quotations.get(i).is_some_and(|q| q.contains_range(range))
+}
+
+/// What an acronym's surroundings say about it (`text` is its block, `uses` the block's uses):
+/// in a shouted block or a block quote, a numeral, a unit, part of a document symbol, inside a
+/// quotation, a family name, an address. Each reads the acronym's own block only, so it is
+/// done once per block scan and kept across edits.
+fn classify_acronyms(
+    text: &str,
+    uses: &mut [AcronymUse],
+    skipped: bool,
+    quotations: &[TextRange],
+    gazetteer: &Gazetteer,
+) {
+    for u in uses.iter_mut() {
+        u.ignore = u.ignore.or_else(|| {
+            if skipped {
+                Some(Ignore::Skipped)
+            } else if u.owner.is_none() && is_roman_numeral(&u.key) {
+                Some(Ignore::RomanNumeral)
+            } else if gazetteer.units.contains(&u.key) {
+                Some(Ignore::Unit)
+            } else if in_document_symbol(text, u.raw) {
+                Some(Ignore::Symbol)
+            } else {
+                None
+            }
+        });
+        if u.ignore.is_none() && is_quoted_in(quotations, u.raw) {
+            u.ignore = Some(Ignore::Quoted);
+        }
+        if u.ignore.is_none() && u.owner.is_none() && is_family_name(text, u.raw) {
+            u.ignore = Some(Ignore::Skipped);
+        }
+        if u.ignore.is_none() && in_address(text, u.raw) {
+            u.ignore = Some(Ignore::Symbol);
+        }
+    }
+}
+
 /// The [`BlockDefinition`]s of one block (the whole of `text`).
 fn block_definitions(
     text: &str,
@@ -1041,12 +1044,14 @@ impl BlockScan {
         stream.push_block(text, span);
         let mut quotations = Vec::new();
         find_quotations(text, span, &mut quotations);
-        let uses = block_acronyms(text, &stream, gazetteer);
+        let mut uses = block_acronyms(text, &stream, gazetteer);
         let names = gazetteer.find_names(&stream);
         let definitions = block_definitions(text, &uses, &names, gazetteer);
+        let skipped = kind == BlockKind::Quote || is_shouted(text);
+        classify_acronyms(text, &mut uses, skipped, &quotations, gazetteer);
         let heading = kind == BlockKind::Heading;
         Self {
-            skipped: kind == BlockKind::Quote || is_shouted(text),
+            skipped,
             heading_like: [
                 heading || looks_like_heading(text, false),
                 heading || looks_like_heading(text, true),
@@ -1263,23 +1268,48 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
 /// The draft ranges already claimed by mentions, which never overlap one another: whether a
 /// new range overlaps one is a lookup, not a scan of every mention (a long draft has
 /// thousands).
-#[derive(Default)]
 struct Taken {
+    /// The ranges given to [`Taken::new`], by start (for one start, the last given).
+    first: Vec<(usize, usize)>,
+    /// Ranges inserted since, by start; at a start in `first` too, this one counts.
     end_by_start: std::collections::BTreeMap<usize, usize>,
 }
 
 impl Taken {
+    /// The ranges of `given` taken: sorted once, since a draft's gazetteer mentions are many and
+    /// the later insertions few.
+    fn new(given: impl Iterator<Item = TextRange>) -> Self {
+        let mut first: Vec<(usize, usize)> = given.map(|r| (r.start, r.end)).collect();
+        // Stable, and the last of each start kept: as inserting them one by one would leave it.
+        first.sort_by_key(|&(start, _)| start);
+        first.reverse();
+        first.dedup_by_key(|&mut (start, _)| start);
+        first.reverse();
+        Self {
+            first,
+            end_by_start: std::collections::BTreeMap::new(),
+        }
+    }
+
     fn insert(&mut self, range: TextRange) {
         self.end_by_start.insert(range.start, range.end);
     }
 
-    /// [`TextRange::overlaps`] with any range inserted: since they are disjoint, only the last
+    /// [`TextRange::overlaps`] with any range taken: since they are disjoint, only the last
     /// one starting before `range` ends can.
     fn overlaps(&self, range: TextRange) -> bool {
-        self.end_by_start
-            .range(..range.end)
-            .next_back()
-            .is_some_and(|(&start, &end)| TextRange::new(start, end).overlaps(range))
+        let inserted = self.end_by_start.range(..range.end).next_back();
+        let before = self.first.partition_point(|&(start, _)| start < range.end);
+        let given = before.checked_sub(1).map(|i| &self.first[i]);
+        let last = match (inserted, given) {
+            (Some((&start, &end)), Some(&(given_start, _))) if start >= given_start => {
+                (start, end)
+            }
+            (_, Some(&given)) => given,
+            (Some((&start, &end)), None) => (start, end),
+            (None, None) => return false,
+        };
+        TextRange::new(last.0, last.1).overlaps(range)
     }
 }
 
@@ -1287,7 +1317,7 @@ impl Taken {
 fn is_title_case(s: &str) -> bool {
     words(s, TextRange::new(0, s.len())).all(|w| {
         let w = w.slice(s);
-        normalize::is_function_word_any_case(w) || starts_capitalized(w)
+        starts_capitalized(w) || normalize::is_function_word_any_case(w)
     })
 }
 
@@ -2063,6 +2093,34 @@ mod tests {
             expected.reverse();
             let backwards: Vec<TextRange> = words_backwards(&text, start, text.len()).collect();
             proptest::prop_assert_eq!(backwards, expected);
+        }
+
+        /// `Taken` answers as a map filled one range at a time would, the given ranges first
+        /// (in any order, several at one start), then insertions, then queries.
+        #[test]
+        fn taken_answers_as_ranges_inserted_one_by_one(
+            given in proptest::collection::vec((0usize..200, 1usize..12), 0..40),
+            inserted in proptest::collection::vec((0usize..200, 1usize..12), 0..20),
+            queries in proptest::collection::vec((0usize..210, 1usize..12), 1..40),
+        ) {
+            let range = |(start, len): (usize, usize)| TextRange::new(start, start + len);
+            let mut reference = std::collections::BTreeMap::new();
+            for &r in given.iter().chain(&inserted) {
+                let r = range(r);
+                reference.insert(r.start, r.end);
+            }
+            let mut taken = Taken::new(given.iter().map(|&r| range(r)));
+            for &r in &inserted {
+                taken.insert(range(r));
+            }
+            for &q in &queries {
+                let q = range(q);
+                let expected = reference
+                    .range(..q.end)
+                    .next_back()
+                    .is_some_and(|(&start, &end)| TextRange::new(start, end).overlaps(q));
+                proptest::prop_assert_eq!(taken.overlaps(q), expected, "query {:?}", q);
+            }
         }
     }
 
