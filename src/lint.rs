@@ -37,41 +37,74 @@ pub fn lint_cached(
     // What identifies each block's content, hashed once for every kept part keyed by it
     // (paragraph facts, names scans, block-rule findings).
     let hashes = BlockHash::of_blocks(doc);
-    // Only the duplicates family reads paragraph facts: with it off, none are computed.
-    if RULES
-        .iter()
-        .any(|rule| rule.family == Family::Duplicates && settings.is_enabled(rule))
-    {
-        cache.provide_paragraph_facts(doc, &hashes);
-    }
-    if [&near_duplicate_paragraph::RULE, &duplicate_sentence::RULE]
-        .into_iter()
-        .any(|rule| settings.is_enabled(rule))
-    {
-        cache.provide_near_duplicates(doc, settings);
-    }
-    if RULES
-        .iter()
-        .any(|rule| rule.family == Family::Names && settings.is_enabled(rule))
-    {
-        cache.provide_names_scans(doc, settings.names(), &hashes);
-    }
-    if settings.is_enabled(&unbalanced_delimiter::RULE) {
-        cache.provide_delimiters(doc, &hashes);
-    }
-    // The names rules share one analysis of the whole draft, the longest of the families
-    // even from cached block scans: they run beside the others (the language server lints one
-    // draft while the editor waits). The findings are the same as in sequence.
+    let family_on = |family: Family| {
+        RULES
+            .iter()
+            .any(|rule| rule.family == family && settings.is_enabled(rule))
+    };
+    // The names rules share one analysis of the whole draft, the longest of the families even
+    // from cached block scans: they run beside the others (the language server lints one draft
+    // while the editor waits), each family updating its own kept parts. The findings are the
+    // same as in sequence.
     let (names_rules, other_rules): (Vec<&'static RuleMeta>, Vec<&'static RuleMeta>) =
         RULES.iter().partition(|rule| rule.family == Family::Names);
+    let run = cache.run;
+    let mut names_kept = std::mem::take(&mut cache.names);
     let (mut out, names_found) = rayon::join(
-        || lint_rules(doc, settings, &other_rules, Some((&mut *cache, &hashes))),
-        || lint_rules(doc, settings, &names_rules, None),
+        || {
+            // Only the duplicates family reads paragraph facts: with it off, none are computed.
+            if family_on(Family::Duplicates) {
+                cache.provide_paragraph_facts(doc, &hashes);
+            }
+            if [&near_duplicate_paragraph::RULE, &duplicate_sentence::RULE]
+                .into_iter()
+                .any(|rule| settings.is_enabled(rule))
+            {
+                cache.provide_near_duplicates(doc, settings);
+            }
+            if settings.is_enabled(&unbalanced_delimiter::RULE) {
+                cache.provide_delimiters(doc, &hashes);
+            }
+            lint_rules(doc, settings, &other_rules, Some((&mut *cache, &hashes)))
+        },
+        || {
+            if !family_on(Family::Names) {
+                return Vec::new();
+            }
+            names_kept.provide(doc, settings.names(), &hashes, run);
+            lint_names_rules(doc, settings, &names_rules)
+        },
     );
+    cache.names = names_kept;
     cache.end();
     out.extend(names_found);
     sort(&mut out);
     out
+}
+
+/// The names rules of [`lint_cached`]: the analysis they share first, then the rules side by
+/// side (the other thread joins in once the other families are done).
+fn lint_names_rules(
+    doc: &Document,
+    settings: &Settings,
+    rules: &[&'static RuleMeta],
+) -> Vec<Diagnostic> {
+    let Some(&first) = rules.iter().find(|rule| settings.is_enabled(rule)) else {
+        return Vec::new();
+    };
+    // A panic here is the rules' to report: each asks for the analysis again, guarded.
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        names::analysis(&Context {
+            doc,
+            settings,
+            rule: first,
+        })
+    }));
+    rules
+        .par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|&rule| lint_rules(doc, settings, &[rule], None))
+        .collect()
 }
 
 /// Findings for several drafts at once: each draft's own rules (in parallel), then the
@@ -419,6 +452,47 @@ struct CachedBlock {
     used_in: u64,
 }
 
+/// The names analysis's block scans by block kind and the xxh3-128 of the block's text, for
+/// the names settings they were made with (part of [`LintCache`], updated on the names rules'
+/// thread).
+#[derive(Default)]
+struct KeptNamesScans {
+    settings: Option<Arc<NamesSettings>>,
+    scans: HashMap<(BlockKind, u128), (Arc<BlockScan>, u64), foldhash::fast::FixedState>,
+}
+
+impl KeptNamesScans {
+    /// Gives `doc` the names scans of the blocks seen in earlier runs, scanning only new ones.
+    /// `hashes[i]` identifies block `i`'s content; `run` is the cache's current run.
+    fn provide(
+        &mut self,
+        doc: &Document,
+        settings: &Arc<NamesSettings>,
+        hashes: &[BlockHash],
+        run: u64,
+    ) {
+        if !self
+            .settings
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, settings))
+        {
+            self.scans.clear();
+            self.settings = Some(Arc::clone(settings));
+        }
+        names::block_scans(doc, settings, |index, text, kind| {
+            let key = (kind, hashes[index].text);
+            let entry = self.scans.entry(key).or_insert_with(|| {
+                (
+                    Arc::new(BlockScan::new(text, kind, settings.gazetteer())),
+                    run,
+                )
+            });
+            entry.1 = run;
+            Arc::clone(&entry.0)
+        });
+    }
+}
+
 /// Block-rule findings of one draft by block content (see [`lint_cached`]).
 #[derive(Default)]
 pub struct LintCache {
@@ -431,10 +505,8 @@ pub struct LintCache {
     /// The near-duplicate search of the previous version, updated from the paragraphs that
     /// changed.
     near_duplicates: near_duplicate_paragraph::KeptSearch,
-    /// The names analysis's block scans by block kind and the xxh3-128 of the block's text,
-    /// for the names settings they were made with.
-    names_settings: Option<Arc<NamesSettings>>,
-    names_scans: HashMap<(BlockKind, u128), (Arc<BlockScan>, u64), foldhash::fast::FixedState>,
+    /// The names analysis's block scans.
+    names: KeptNamesScans,
     /// `unbalanced-delimiter`'s paragraphs and style evidence by content.
     delimiters: unbalanced_delimiter::Kept,
     run: u64,
@@ -474,43 +546,12 @@ impl LintCache {
         let run = self.run;
         self.blocks.retain(|_, entry| entry.used_in == run);
         self.facts.retain(|_, (_, used_in)| *used_in == run);
-        self.names_scans.retain(|_, (_, used_in)| *used_in == run);
-    }
-
-    /// Gives `doc` the names scans of the blocks seen in earlier runs, scanning only new ones.
-    /// `hashes[i]` identifies block `i`'s content.
-    fn provide_names_scans(
-        &mut self,
-        doc: &Document,
-        settings: &Arc<NamesSettings>,
-        hashes: &[BlockHash],
-    ) {
-        if !self
-            .names_settings
-            .as_ref()
-            .is_some_and(|s| Arc::ptr_eq(s, settings))
-        {
-            self.names_scans.clear();
-            self.names_settings = Some(Arc::clone(settings));
-        }
-        let run = self.run;
-        let kept = &mut self.names_scans;
-        names::block_scans(doc, settings, |index, text, kind| {
-            let key = (kind, hashes[index].text);
-            let entry = kept.entry(key).or_insert_with(|| {
-                (
-                    Arc::new(BlockScan::new(text, kind, settings.gazetteer())),
-                    run,
-                )
-            });
-            entry.1 = run;
-            Arc::clone(&entry.0)
-        });
+        self.names.scans.retain(|_, (_, used_in)| *used_in == run);
     }
 
     /// Names block scans currently kept.
     pub fn names_scans_len(&self) -> usize {
-        self.names_scans.len()
+        self.names.scans.len()
     }
 
     /// Gives `doc` the facts of the paragraphs seen in earlier runs, computing only new ones.
