@@ -1302,9 +1302,7 @@ impl Taken {
         let before = self.first.partition_point(|&(start, _)| start < range.end);
         let given = before.checked_sub(1).map(|i| &self.first[i]);
         let last = match (inserted, given) {
-            (Some((&start, &end)), Some(&(given_start, _))) if start >= given_start => {
-                (start, end)
-            }
+            (Some((&start, &end)), Some(&(given_start, _))) if start >= given_start => (start, end),
             (_, Some(&given)) => given,
             (Some((&start, &end)), None) => (start, end),
             (None, None) => return false,
