@@ -345,6 +345,26 @@ impl Stream {
         }
     }
 
+    /// The [`Stream::word_starts`] positions inside `from..to`, a stretch between two tokens (or
+    /// before the first), each with the length of the word that starts there: what lies between
+    /// two tokens is one separator, or " and " for "&", so only a longer gap holds any.
+    pub fn gap_word_starts(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let bytes = self.text.as_bytes();
+        (from..to)
+            .filter(move |&at| !is_break(bytes[at]) && (at == 0 || is_break(bytes[at - 1])))
+            .map(move |at| {
+                let len = bytes[at..]
+                    .iter()
+                    .position(|&b| is_break(b))
+                    .unwrap_or(bytes.len() - at);
+                (at, len)
+            })
+    }
+
     /// Whether `start..end` of the normalized text begins and ends on token boundaries.
     pub fn on_boundaries(&self, start: usize, end: usize) -> bool {
         let bytes = self.text.as_bytes();

@@ -1,10 +1,8 @@
-use std::collections::{HashMap, HashSet};
-
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::names::analysis::is_acronym_like;
 use crate::names::normalize::surface;
-use crate::names::{self, AcronymStyle, AcronymUse, Analysis, Entity, FastMap, Mention};
+use crate::names::{self, AcronymStyle, AcronymUse, Analysis, Entity, FastMap, FastSet, Mention};
 use crate::rules::{Check, Context, NoOptions};
 
 declare_rule! {
@@ -51,12 +49,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let analysis = names::analysis(ctx);
     let doc = ctx.doc;
     let text = doc.text();
-    let defined: HashSet<&str> = analysis
+    let defined: FastSet<&str> = analysis
         .definitions
         .iter()
         .map(|d| d.key.as_str())
         .collect();
-    let mut uses: HashMap<&str, Vec<&AcronymUse>> = HashMap::new();
+    let mut uses: FastMap<&str, Vec<&AcronymUse>> = FastMap::default();
     let mut order: Vec<&str> = Vec::new();
     for u in analysis
         .acronyms

@@ -1,11 +1,10 @@
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::names::gazetteer::Form;
 use crate::names::normalize::{surface, surface_cow};
-use crate::names::{self, AcronymStyle, Analysis, Entity, Prefer};
+use crate::names::{self, AcronymStyle, Analysis, Entity, FastMap, Prefer};
 use crate::rules::{Check, Context, NoOptions};
 
 declare_rule! {
@@ -76,7 +75,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let analysis = names::analysis(ctx);
     let doc = ctx.doc;
     let text = doc.text();
-    let mut groups: HashMap<Group<'_>, Vec<Occurrence<'_>>> = HashMap::new();
+    let mut groups: FastMap<Group<'_>, Vec<Occurrence<'_>>> = FastMap::default();
     let mut order: Vec<Group<'_>> = Vec::new();
     for mention in analysis.mentions.iter().filter(|m| !m.ignored) {
         let group = match (mention.entity, mention.form) {
@@ -195,7 +194,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Adds an occurrence to its group, keeping the groups in order of first occurrence.
 fn push<'a>(
-    groups: &mut HashMap<Group<'a>, Vec<Occurrence<'a>>>,
+    groups: &mut FastMap<Group<'a>, Vec<Occurrence<'a>>>,
     order: &mut Vec<Group<'a>>,
     group: Group<'a>,
     occurrence: Occurrence<'a>,
