@@ -1054,8 +1054,8 @@ impl BlockScan {
     pub fn new(text: &str, kind: BlockKind, gazetteer: &Gazetteer) -> Self {
         let span = TextRange::new(0, text.len());
         let mut stream = Stream::default();
-        // Sized once: growing them word by word was a tenth of the scan.
-        stream.text.reserve(text.len() + 1);
+        // Sized once: growing it word by word was a tenth of the scan. (The text is written in
+        // a buffer of its own and moved in.)
         stream.tokens.reserve(text.len() / 5 + 1);
         stream.push_block(text, span);
         let mut quotations = Vec::new();
@@ -1157,6 +1157,8 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
     }
     let mut skip_until = span.start;
     let mut next_hit = 0;
+    // The parts of a hyphenated word, reused from one candidate word to the next.
+    let mut parts: Vec<TextRange> = Vec::new();
     for token in &stream.tokens {
         let word = token.word();
         if word.start < skip_until {
@@ -1215,7 +1217,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
             }
             continue;
         }
-        let mut parts: Vec<TextRange> = Vec::new();
+        parts.clear();
         let mut offset = base.start;
         for part in base_text.split(['-', '‐', '‑']) {
             parts.push(TextRange::new(offset, offset + part.len()));
@@ -1430,16 +1432,17 @@ fn shouted_runs<'t>(
         if run.is_empty() {
             return;
         }
-        let long = |w: &TextRange| w.slice(text).chars().count() >= 2;
-        let words: Vec<&TextRange> = run.iter().filter(|w| long(w)).collect();
-        let unknown_long_word = words.iter().any(|w| {
+        let long = |w: &&TextRange| w.slice(text).chars().count() >= 2;
+        let words = run.iter().filter(long);
+        let count = words.clone().count();
+        let unknown_long_word = words.clone().any(|w| {
             let w = w.slice(text);
             w.chars().count() >= 4
                 && w.chars().all(char::is_alphabetic)
                 && gazetteer.acronym_owner(w).is_none()
                 && !gazetteer.well_known_terms.contains(w)
         });
-        if words.len() >= 3 || (words.len() == 2 && unknown_long_word) {
+        if count >= 3 || (count == 2 && unknown_long_word) {
             runs.push(TextRange::new(run[0].start, run[run.len() - 1].end));
         }
         run.clear();
