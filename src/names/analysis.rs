@@ -5,8 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::config::NamesSettings;
 use super::gazetteer::{
-    AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, Matcher, NameHit, OrgId, few_matcher,
-    find_few_with,
+    AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, NameHit, OrgId, PhraseMatcher,
 };
 use super::normalize::{self, HARD, Stream, Token};
 use super::{FastMap, FastSet};
@@ -433,7 +432,7 @@ impl Analysis {
     }
 
     /// Every occurrence of `patterns` (normalized phrases) in the draft's words, as
-    /// [`super::gazetteer::find_few`] finds them in [`Analysis::stream`] (offsets there), never across blocks.
+    /// [`PhraseMatcher`] finds them in [`Analysis::stream`] (offsets there), never across blocks.
     /// With scans kept across edits, each block's matches are kept with its scan for this set of
     /// patterns, so after an edit only the blocks it changed are searched again.
     pub fn find_phrases(&self, patterns: &[&str]) -> Vec<(usize, usize, usize)> {
@@ -441,7 +440,7 @@ impl Analysis {
             return Vec::new();
         }
         let Some(kept) = &self.kept_scans else {
-            return self.find_phrases_in_draft(patterns, few_matcher(patterns).as_ref());
+            return self.find_phrases_in_draft(&PhraseMatcher::new(patterns));
         };
         let key = phrases_fingerprint(patterns);
         let found: Vec<Option<KeptPhrases>> = kept
@@ -450,13 +449,17 @@ impl Analysis {
             .map(|scan| scan.memo().phrases(key))
             .collect();
         let missing = found.iter().filter(|f| f.is_none()).count();
-        // The automaton for many patterns is built once and kept with the matches it found.
-        let mut matcher = found.iter().flatten().find_map(|kept| kept.matcher.clone());
+        // The matcher is built once and kept with the matches it found.
+        let mut matcher = found
+            .iter()
+            .flatten()
+            .map(|kept| kept.matcher.clone())
+            .next();
         if missing > 0 && missing * 4 >= found.len() {
             // Most blocks are new to these patterns (a name was just defined, the draft just
             // opened): one search of the draft, shared out to the blocks.
-            let matcher = matcher.or_else(|| few_matcher(patterns).map(Arc::new));
-            let all = self.find_phrases_in_draft(patterns, matcher.as_deref());
+            let matcher = matcher.unwrap_or_else(|| Arc::new(PhraseMatcher::new(patterns)));
+            let all = self.find_phrases_in_draft(&matcher);
             let mut rest = &all[..];
             for (index, scan) in kept.scans.iter().enumerate() {
                 let base = self.block_text_starts[index];
@@ -465,7 +468,7 @@ impl Analysis {
                     .iter()
                     .map(|&(start, end, pattern)| PhraseHit::new(start - base, end - base, pattern))
                     .collect();
-                scan.memo().keep_phrases(key, hits, matcher.clone());
+                scan.memo().keep_phrases(key, hits, Arc::clone(&matcher));
                 rest = &rest[in_block..];
             }
             return all;
@@ -475,22 +478,16 @@ impl Analysis {
             let hits = match found {
                 Some(kept) => kept.hits,
                 None => {
-                    if matcher.is_none() {
-                        matcher = few_matcher(patterns).map(Arc::new);
-                    }
+                    let matcher =
+                        matcher.get_or_insert_with(|| Arc::new(PhraseMatcher::new(patterns)));
                     let stream = &scan.stream;
-                    let hits: Arc<[PhraseHit]> = find_few_with(
-                        &stream.text,
-                        patterns,
-                        matcher.as_deref(),
-                        stream.word_starts(),
-                        |start, end| stream.on_boundaries(start, end),
-                    )
-                    .into_iter()
-                    .map(|(start, end, pattern)| PhraseHit::new(start, end, pattern))
-                    .collect();
+                    let hits: Arc<[PhraseHit]> = matcher
+                        .find(stream, |start, end| stream.on_boundaries(start, end))
+                        .into_iter()
+                        .map(|(start, end, pattern)| PhraseHit::new(start, end, pattern))
+                        .collect();
                     scan.memo()
-                        .keep_phrases(key, Arc::clone(&hits), matcher.clone());
+                        .keep_phrases(key, Arc::clone(&hits), Arc::clone(matcher));
                     hits
                 }
             };
@@ -507,23 +504,13 @@ impl Analysis {
     }
 
     /// [`Analysis::find_phrases`] in one search of the whole stream.
-    fn find_phrases_in_draft(
-        &self,
-        patterns: &[&str],
-        matcher: Option<&Matcher>,
-    ) -> Vec<(usize, usize, usize)> {
+    fn find_phrases_in_draft(&self, matcher: &PhraseMatcher) -> Vec<(usize, usize, usize)> {
         let stream = &self.stream;
         let in_one_block = |start: usize, end: usize| {
             stream.on_boundaries(start, end)
                 && self.block_of_text(start) == self.block_of_text(end - 1)
         };
-        find_few_with(
-            &stream.text,
-            patterns,
-            matcher,
-            stream.word_starts(),
-            in_one_block,
-        )
+        matcher.find(stream, in_one_block)
     }
 
     /// The block whose words hold offset `at` of the stream's text.
@@ -660,7 +647,7 @@ impl Analysis {
     /// kept with each block's scan for this search.
     fn loose_candidates(&self, search: &LooseSearch) -> Vec<LooseCandidate> {
         // A window can only match if every content word's stem occurs in some target.
-        let stems: FastSet<&str> = search.targets.keys().flat_map(|k| k.split(' ')).collect();
+        let stems = StemSet::new(search.targets.keys().flat_map(|k| k.split(' ')));
         let Some(kept) = &self.kept_scans else {
             let mut all = Vec::new();
             search.candidates(&stems, &self.stream, &mut all);
@@ -727,7 +714,7 @@ impl LooseSearch {
 
     /// The candidates in `stream` (runs numbered from 0), in reading order. `stems`: the
     /// words of the targets.
-    fn candidates(&self, stems: &FastSet<&str>, stream: &Stream, out: &mut Vec<LooseCandidate>) {
+    fn candidates(&self, stems: &StemSet<'_>, stream: &Stream, out: &mut Vec<LooseCandidate>) {
         let tokens = &stream.tokens;
         let token_text = |i: usize| &stream.text[tokens[i].start as usize..tokens[i].end as usize];
         // Reused for every run and window: most runs are one or two words, and allocating for
@@ -805,6 +792,39 @@ impl LooseSearch {
     }
 }
 
+/// The words of a loose search's targets. Most capitalized words of a draft are in none, and
+/// are told so by one bit (from their first bytes and length) without hashing them.
+struct StemSet<'a> {
+    words: FastSet<&'a str>,
+    bits: Box<[u64; STEM_BITS / 64]>,
+}
+
+const STEM_BITS: usize = 1 << 12;
+
+impl<'a> StemSet<'a> {
+    fn new(words: impl Iterator<Item = &'a str>) -> Self {
+        let words: FastSet<&str> = words.collect();
+        let mut bits = Box::new([0u64; STEM_BITS / 64]);
+        for word in &words {
+            let bit = Self::bit(word);
+            bits[bit / 64] |= 1 << (bit % 64);
+        }
+        Self { words, bits }
+    }
+
+    #[inline]
+    fn bit(word: &str) -> usize {
+        let value = u64::from(normalize::head(word.as_bytes())) | ((word.len() as u64) << 32);
+        (value.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize % STEM_BITS
+    }
+
+    #[inline]
+    fn contains(&self, word: &str) -> bool {
+        let bit = Self::bit(word);
+        self.bits[bit / 64] & (1 << (bit % 64)) != 0 && self.words.contains(word)
+    }
+}
+
 /// A window of a run of capitalized words that is a loose name: the `start`th content word of
 /// run `run`, `size` content words long.
 #[derive(Clone, Copy, Debug)]
@@ -834,20 +854,19 @@ impl PhraseHit {
     }
 }
 
-/// A block's matches of one pattern list, and the automaton that found them (shared by every
+/// A block's matches of one pattern list, and the matcher that found them (shared by every
 /// block, so the next edit's search of a changed block need not build it again).
 #[derive(Clone)]
 struct KeptPhrases {
     hits: Arc<[PhraseHit]>,
-    matcher: Option<Arc<Matcher>>,
+    matcher: Arc<PhraseMatcher>,
 }
 
 impl std::fmt::Debug for KeptPhrases {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeptPhrases")
             .field("hits", &self.hits)
-            .field("matcher", &self.matcher.is_some())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -884,7 +903,7 @@ impl ScanMemo {
             .map(|(_, kept)| kept.clone())
     }
 
-    fn keep_phrases(&mut self, key: u64, hits: Arc<[PhraseHit]>, matcher: Option<Arc<Matcher>>) {
+    fn keep_phrases(&mut self, key: u64, hits: Arc<[PhraseHit]>, matcher: Arc<PhraseMatcher>) {
         self.phrases.retain(|(k, _)| *k != key);
         if self.phrases.len() == KEPT_PHRASE_LISTS {
             self.phrases.remove(0);
@@ -1038,8 +1057,8 @@ impl BlockScan {
     pub fn new(text: &str, kind: BlockKind, gazetteer: &Gazetteer) -> Self {
         let span = TextRange::new(0, text.len());
         let mut stream = Stream::default();
-        // Sized once: growing them word by word was a tenth of the scan.
-        stream.text.reserve(text.len() + 1);
+        // Sized once: growing it word by word was a tenth of the scan. (The text is written in
+        // a buffer of its own and moved in.)
         stream.tokens.reserve(text.len() / 5 + 1);
         stream.push_block(text, span);
         let mut quotations = Vec::new();
@@ -1143,6 +1162,8 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
     }
     let mut skip_until = span.start;
     let mut next_hit = 0;
+    // The parts of a hyphenated word, reused from one candidate word to the next.
+    let mut parts: Vec<TextRange> = Vec::new();
     for token in &stream.tokens {
         let word = token.word();
         if word.start < skip_until {
@@ -1201,7 +1222,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
             }
             continue;
         }
-        let mut parts: Vec<TextRange> = Vec::new();
+        parts.clear();
         let mut offset = base.start;
         for part in base_text.split(['-', '‐', '‑']) {
             parts.push(TextRange::new(offset, offset + part.len()));
@@ -1439,16 +1460,17 @@ fn shouted_runs<'t>(
         if run.is_empty() {
             return;
         }
-        let long = |w: &TextRange| w.slice(text).chars().count() >= 2;
-        let words: Vec<&TextRange> = run.iter().filter(|w| long(w)).collect();
-        let unknown_long_word = words.iter().any(|w| {
+        let long = |w: &&TextRange| w.slice(text).chars().count() >= 2;
+        let words = run.iter().filter(long);
+        let count = words.clone().count();
+        let unknown_long_word = words.clone().any(|w| {
             let w = w.slice(text);
             w.chars().count() >= 4
                 && w.chars().all(char::is_alphabetic)
                 && gazetteer.acronym_owner(w).is_none()
                 && !gazetteer.well_known_terms.contains(w)
         });
-        if words.len() >= 3 || (words.len() == 2 && unknown_long_word) {
+        if count >= 3 || (count == 2 && unknown_long_word) {
             runs.push(TextRange::new(run[0].start, run[run.len() - 1].end));
         }
         run.clear();
@@ -2036,7 +2058,8 @@ fn enclosing_brackets(text: &str, block: TextRange, range: TextRange) -> Option<
 /// at spaces (which no word crosses), so that reading a few words back from the end of a long
 /// block does not split the whole block.
 fn words_backwards(text: &str, start: usize, end: usize) -> impl Iterator<Item = TextRange> {
-    const CHUNK: usize = 512;
+    // Most long forms are a few words: a short chunk is usually the only one split.
+    const CHUNK: usize = 128;
     let mut chunk_end = end;
     let mut chunk: Vec<TextRange> = Vec::new();
     std::iter::from_fn(move || {
@@ -2256,7 +2279,7 @@ mod tests {
         }));
         let fresh = Analysis::new(&doc, Arc::clone(&settings));
         let kept = Analysis::from_kept_scans(&doc, Arc::clone(&settings), scans);
-        // Two patterns are searched with memmem, twenty with an automaton.
+        // Two patterns and twenty (once searched in different ways).
         let fillers: Vec<String> = (0..18).map(|i| format!("unheard of name {i}")).collect();
         for many in [false, true] {
             let mut patterns = vec!["st|petersburg forum", "forum"];

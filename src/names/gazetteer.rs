@@ -411,6 +411,12 @@ pub struct Matcher {
     /// length into a bit set: a match on token boundaries in a [`Stream`] starts with a whole
     /// token equal to that word, which rules out most tokens before the automaton is walked.
     first_words: Box<[u64; PREFIX_WORDS]>,
+    /// The first words of the patterns that the first word alone may start: one word long, or
+    /// followed by "and" (which the stream writes for "&" without a token of its own).
+    single_words: Box<[u64; PREFIX_WORDS]>,
+    /// The first two words of every other pattern, as [`first_pair_bit`]: its second word is
+    /// then the next token ("United" alone starts no name; "United Nations" does).
+    first_pairs: Box<[u64; PREFIX_WORDS]>,
     /// For the reference search in the tests.
     #[cfg(test)]
     patterns: Vec<String>,
@@ -434,6 +440,21 @@ fn prefix_bit(prefix: &[u8]) -> usize {
 fn first_word_bit(head: u32, len: usize) -> usize {
     let value = u64::from(head) | ((len.min(255) as u64) << 32);
     (value.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize % PREFIX_BITS
+}
+
+/// The bit of [`Matcher::first_pairs`] for a word followed by another (each as in
+/// [`first_word_bit`]).
+#[inline]
+fn first_pair_bit(head: u32, len: usize, next_head: u32, next_len: usize) -> usize {
+    let first = u64::from(head) | ((len.min(255) as u64) << 32);
+    let second = u64::from(next_head) | ((next_len.min(255) as u64) << 32);
+    let value = first.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ second;
+    (value.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) >> 48) as usize % PREFIX_BITS
+}
+
+#[inline]
+fn has_bit(bits: &[u64; PREFIX_WORDS], bit: usize) -> bool {
+    bits[bit / 64] & (1 << (bit % 64)) != 0
 }
 
 /// A contiguous NFA: quick to build, and for anchored walks of a few bytes about as fast as a
@@ -462,10 +483,26 @@ impl Matcher {
             prefixes[bit / 64] |= 1 << (bit % 64);
         }
         let mut first_words = Box::new([0u64; PREFIX_WORDS]);
+        let mut single_words = Box::new([0u64; PREFIX_WORDS]);
+        let mut first_pairs = Box::new([0u64; PREFIX_WORDS]);
         for pattern in patterns.clone().filter(|p| !p.is_empty()) {
-            let word = pattern.split([' ', '/', '|']).next().unwrap_or(pattern);
-            let bit = first_word_bit(normalize::head(word.as_bytes()), word.len());
+            let mut words = pattern.split([' ', '/', '|']);
+            let word = words.next().unwrap_or(pattern);
+            let head = normalize::head(word.as_bytes());
+            let bit = first_word_bit(head, word.len());
             first_words[bit / 64] |= 1 << (bit % 64);
+            match words.next() {
+                Some(next) if !next.is_empty() && next != "and" => {
+                    let bit = first_pair_bit(
+                        head,
+                        word.len(),
+                        normalize::head(next.as_bytes()),
+                        next.len(),
+                    );
+                    first_pairs[bit / 64] |= 1 << (bit % 64);
+                }
+                _ => single_words[bit / 64] |= 1 << (bit % 64),
+            }
         }
         // Pattern IDs are positions in `patterns`; an empty pattern keeps its place but can
         // never be reached (no walk reports a match before its first byte).
@@ -482,6 +519,8 @@ impl Matcher {
             prefixes,
             prefix_len,
             first_words,
+            single_words,
+            first_pairs,
         }
     }
 
@@ -546,16 +585,31 @@ impl Matcher {
 
     /// [`Matcher::find`] in a stream's text, for matches on token boundaries
     /// ([`Stream::on_boundaries`]) starting at a token: only tokens equal to some pattern's
-    /// first word are walked from.
+    /// first word, and followed by its second word when it has one, are walked from.
     pub fn find_at_tokens(&self, stream: &Stream) -> Vec<(usize, usize, usize)> {
         let bytes = stream.text.as_bytes();
         let accept = |start, end| stream.on_boundaries(start, end);
         let mut out = Vec::new();
         let mut at = 0;
-        for token in &stream.tokens {
+        let tokens = &stream.tokens;
+        for (i, token) in tokens.iter().enumerate() {
             let (start, end) = (token.start as usize, token.end as usize);
             let bit = first_word_bit(token.head, end - start);
-            if self.first_words[bit / 64] & (1 << (bit % 64)) != 0 {
+            if !has_bit(&self.first_words, bit) {
+                continue;
+            }
+            // A match of two words or more runs on into the next token, written right after
+            // this one's separator (unless it is an "and" written for "&", which the patterns
+            // starting with a word and "and" are in `single_words` for).
+            let starts_here = has_bit(&self.single_words, bit)
+                || tokens.get(i + 1).is_some_and(|next| {
+                    let len = (next.end - next.start) as usize;
+                    has_bit(
+                        &self.first_pairs,
+                        first_pair_bit(token.head, end - start, next.head, len),
+                    )
+                });
+            if starts_here {
                 self.match_at(bytes, start, &mut at, &accept, &mut out);
             }
         }
@@ -656,6 +710,120 @@ pub fn find_few_with(
         true
     });
     found
+}
+
+/// The phrases a draft searches its words for (the names it teaches, its defined terms), for
+/// matches on token boundaries of a [`Stream`], as [`find_few`] finds them: a handful each with
+/// `memmem`; more as [`Matcher::find`] would (the longest acceptable match at each word start,
+/// leftmost first, not overlapping), without building an automaton for each draft. Such a match
+/// starts with a whole word equal to the phrase's first word, so the word at each token is
+/// looked up (a bit set, then a map) and only the phrases starting with it are compared.
+pub struct PhraseMatcher {
+    patterns: Vec<Box<str>>,
+    /// [`first_word_bit`] of every pattern's first word, folded to [`PHRASE_BITS`].
+    first_words: Box<[u64; PHRASE_BITS / 64]>,
+    /// First word → the patterns starting with it, longest first, then in list order.
+    by_first_word: FastMap<Box<[u8]>, Vec<usize>>,
+}
+
+const PHRASE_BITS: usize = 1 << 14;
+
+impl PhraseMatcher {
+    /// Empty patterns are left out: they would match everywhere and find nothing.
+    pub fn new(patterns: &[&str]) -> Self {
+        let mut first_words = Box::new([0u64; PHRASE_BITS / 64]);
+        let mut by_first_word: FastMap<Box<[u8]>, Vec<usize>> = FastMap::default();
+        // A handful are searched with `memmem` (see `find`).
+        let indexed = if patterns.len() > MEMMEM_PATTERNS {
+            patterns
+        } else {
+            &[]
+        };
+        for (index, pattern) in indexed.iter().enumerate() {
+            if pattern.is_empty() {
+                continue;
+            }
+            let word = pattern.split([' ', '/', '|']).next().unwrap_or(pattern);
+            let bit = first_word_bit(normalize::head(word.as_bytes()), word.len()) % PHRASE_BITS;
+            first_words[bit / 64] |= 1 << (bit % 64);
+            by_first_word
+                .entry(word.as_bytes().into())
+                .or_default()
+                .push(index);
+        }
+        for candidates in by_first_word.values_mut() {
+            candidates.sort_by_key(|&index| std::cmp::Reverse(patterns[index].len()));
+        }
+        Self {
+            patterns: patterns.iter().map(|&p| p.into()).collect(),
+            first_words,
+            by_first_word,
+        }
+    }
+
+    /// Non-overlapping (start, end, pattern) matches in `stream`'s text that `accept` approves
+    /// (it must approve only matches on token boundaries).
+    pub fn find(
+        &self,
+        stream: &Stream,
+        accept: impl Fn(usize, usize) -> bool,
+    ) -> Vec<(usize, usize, usize)> {
+        if self.patterns.len() <= MEMMEM_PATTERNS {
+            let patterns: Vec<&str> = self.patterns.iter().map(|p| &**p).collect();
+            return find_few_with(&stream.text, &patterns, None, std::iter::empty(), accept);
+        }
+        let bytes = stream.text.as_bytes();
+        let tokens = &stream.tokens;
+        let mut out = Vec::new();
+        let mut at = 0;
+        let first = tokens.first().map_or(bytes.len(), |t| t.start as usize);
+        for (start, len) in stream.gap_word_starts(0, first) {
+            self.match_at(bytes, start, len, &accept, &mut at, &mut out);
+        }
+        for (i, token) in tokens.iter().enumerate() {
+            let (start, end) = (token.start as usize, token.end as usize);
+            // Most tokens start no phrase: told by one bit.
+            let bit = first_word_bit(token.head, end - start) % PHRASE_BITS;
+            if self.first_words[bit / 64] & (1 << (bit % 64)) != 0 {
+                self.match_at(bytes, start, end - start, &accept, &mut at, &mut out);
+            }
+            let next = tokens.get(i + 1).map_or(bytes.len(), |t| t.start as usize);
+            if next > end + 1 {
+                for (start, len) in stream.gap_word_starts(end + 1, next) {
+                    self.match_at(bytes, start, len, &accept, &mut at, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    /// The longest phrase written at `start` (where a word of `len` bytes starts) that `accept`
+    /// approves, if it does not overlap the last one found (which ended at `at`).
+    fn match_at(
+        &self,
+        bytes: &[u8],
+        start: usize,
+        len: usize,
+        accept: &impl Fn(usize, usize) -> bool,
+        at: &mut usize,
+        out: &mut Vec<(usize, usize, usize)>,
+    ) {
+        if start < *at {
+            return;
+        }
+        let Some(candidates) = self.by_first_word.get(&bytes[start..start + len]) else {
+            return;
+        };
+        let found = candidates.iter().find_map(|&index| {
+            let end = start + self.patterns[index].len();
+            (bytes[start..].starts_with(self.patterns[index].as_bytes()) && accept(start, end))
+                .then_some((start, end, index))
+        });
+        if let Some(found) = found {
+            *at = found.1;
+            out.push(found);
+        }
+    }
 }
 
 /// Every acceptable occurrence of each pattern, as `memmem` finds them (per pattern, left to
@@ -916,6 +1084,21 @@ mod anchored_equals_reference {
         })
         .collect();
         assert_eq!(names, expected, "names in {:?}", stream.text);
+        // Phrases a draft teaches, looked up by their first words: some of the names (every
+        // third, so that a longer name is often missing where a shorter one starts) and a few
+        // of one word, or starting with "and".
+        let mut phrases: Vec<String> = g.names.patterns.iter().step_by(3).cloned().collect();
+        phrases.extend(["nations", "and development", "health", "u s"].map(String::from));
+        phrases.sort();
+        phrases.dedup();
+        let as_str: Vec<&str> = phrases.iter().map(String::as_str).collect();
+        let on_boundaries = |s, e| stream.on_boundaries(s, e);
+        assert_eq!(
+            PhraseMatcher::new(&as_str).find(&stream, on_boundaries),
+            reference::find(&phrases, &stream.text, on_boundaries),
+            "phrases in {:?}",
+            stream.text
+        );
         let mut spans: Vec<TextRange> = Vec::new();
         for block in text.split("\n\n") {
             let start = block.as_ptr() as usize - text.as_ptr() as usize;

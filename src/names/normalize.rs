@@ -264,8 +264,13 @@ impl Stream {
             previous = Some(word);
         }
         out.push(HARD as u8);
-        self.text
-            .push_str(std::str::from_utf8(&out).expect("normalized text is UTF-8"));
+        if self.text.is_empty() {
+            // A block scanned by itself: its buffer becomes the text, not copied into it.
+            self.text = String::from_utf8(out).expect("normalized text is UTF-8");
+        } else {
+            self.text
+                .push_str(std::str::from_utf8(&out).expect("normalized text is UTF-8"));
+        }
         self.blocks.push(first..tokens.len());
         self.tokens = tokens;
     }
@@ -343,6 +348,26 @@ impl Stream {
                 .first()
                 .map_or(self.text.len(), |t| t.start as usize),
         }
+    }
+
+    /// The [`Stream::word_starts`] positions inside `from..to`, a stretch between two tokens (or
+    /// before the first), each with the length of the word that starts there: what lies between
+    /// two tokens is one separator, or " and " for "&", so only a longer gap holds any.
+    pub fn gap_word_starts(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let bytes = self.text.as_bytes();
+        (from..to)
+            .filter(move |&at| !is_break(bytes[at]) && (at == 0 || is_break(bytes[at - 1])))
+            .map(move |at| {
+                let len = bytes[at..]
+                    .iter()
+                    .position(|&b| is_break(b))
+                    .unwrap_or(bytes.len() - at);
+                (at, len)
+            })
     }
 
     /// Whether `start..end` of the normalized text begins and ends on token boundaries.
@@ -479,7 +504,8 @@ fn push_ascii_word(
         // The first byte's flags come from the table; the others say "more".
         let first = ASCII_SHAPE[usize::from(chunk[0])].0;
         let lowered = x | (upper >> 2);
-        if (1..8).contains(&n) && ends_word(bytes, at + n, end) {
+        // The byte after the word is in the eight loaded.
+        if (1..8).contains(&n) && at + n < end && ends_word_with(chunk[n]) {
             let word = (1u64 << (8 * n)) - 1;
             let more = word & !0xFF;
             let mut shape = first | more_shape(upper & more, lower & more, digit & more);
@@ -639,7 +665,13 @@ fn more_shape(upper: u64, lower: u64, digit: u64) -> u8 {
 /// joiner may continue the word: the general loop decides those).
 #[inline(always)]
 fn ends_word(bytes: &[u8], at: usize, end: usize) -> bool {
-    at < end && bytes[at].is_ascii() && !matches!(bytes[at], b'\'' | b'-')
+    at < end && ends_word_with(bytes[at])
+}
+
+/// [`ends_word`] for the byte after the word.
+#[inline(always)]
+fn ends_word_with(byte: u8) -> bool {
+    byte.is_ascii() && !matches!(byte, b'\'' | b'-')
 }
 
 /// An ASCII letter or digit, by table (the loops over every byte of a draft use it).
@@ -710,10 +742,24 @@ fn american(word: &[u8]) -> Option<&'static [u8]> {
 /// British spellings of `out[start..]` made American (see [`american`]).
 #[inline(always)]
 fn fold_spelling(out: &mut Vec<u8>, start: usize) {
-    // Every spelling folded below is six bytes or longer and ends in "e", "r", "d", "s" or "n":
+    // Every spelling folded below is six bytes or longer and ends in one of these pairs
+    // ("programme", "centres", "labour", "defence", "neighbourhood", "-isation", "-isations"):
     // most words are passed over here, without a call.
     let bytes = &out[start..];
-    if bytes.len() < 6 || !matches!(bytes.last(), Some(b'e' | b'r' | b'd' | b's' | b'n')) {
+    let n = bytes.len();
+    if n < 6
+        || !matches!(
+            [bytes[n - 2], bytes[n - 1]],
+            [b'm', b'e']
+                | [b'e', b's']
+                | [b'r', b'e']
+                | [b'u', b'r']
+                | [b'c', b'e']
+                | [b'o', b'd']
+                | [b'o', b'n']
+                | [b'n', b's']
+        )
+    {
         return;
     }
     fold_long_spelling(out, start);
