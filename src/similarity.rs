@@ -208,10 +208,13 @@ impl ParagraphFacts {
         agreeing as f64 / MINHASH_LEN as f64
     }
 
-    /// The band's values packed (at most four 16-bit values: exact, no hashing needed).
+    /// The band's values packed (at most four 16-bit values: exact, no hashing needed). The
+    /// first value takes the low bits, so four values are packed as they lie in memory (one
+    /// load); any one-to-one packing keys the buckets alike.
     fn band_key(&self, band: usize, rows: usize) -> u64 {
         self.minhash()[band * rows..(band + 1) * rows]
             .iter()
+            .rev()
             .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
     }
 }
@@ -319,7 +322,9 @@ fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
     }
     values.fill(u16::MAX);
     // Which bins are filled, as flags for the probes and as a mask to visit the empty ones.
-    let mut filled = [false; MINHASH_LEN];
+    // The flags are indexed by a probe's byte: 256 of them (bins stop at MINHASH_LEN), so the
+    // probe loop needs no bounds check.
+    let mut filled = [false; 256];
     let mut filled_mask = [0u64; MINHASH_LEN / 64];
     for &h in shingles {
         let bin = (h >> (32 - BIN_BITS)) as usize;
@@ -345,13 +350,13 @@ fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
 /// filled bin clockwise.
 fn borrowed_bin(
     bin: usize,
-    filled: &[bool; MINHASH_LEN],
+    filled: &[bool; 256],
     probes: &[[u8; DENSIFY_PROBES]; MINHASH_LEN],
 ) -> usize {
     probes[bin]
         .iter()
-        .map(|&p| p as usize)
-        .find(|&p| filled[p])
+        .find(|&&p| filled[usize::from(p)])
+        .map(|&p| usize::from(p))
         .unwrap_or_else(|| {
             (1..MINHASH_LEN)
                 .map(|step| (bin + step) % MINHASH_LEN)
