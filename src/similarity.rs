@@ -438,11 +438,13 @@ pub fn best_earlier_matches(
         .next_power_of_two()
         .trailing_zeros();
     let partitions = 1usize << partition_bits;
-    let partition_of = |key: u64| {
+    // Keys are mixed once as they are read (a one-to-one map, so buckets are the same): the
+    // top bits pick the partition, the bits below them the slot.
+    let partition_of = |mixed: u64| {
         if partition_bits == 0 {
             0
         } else {
-            (mix(key) >> (64 - partition_bits)) as usize
+            (mixed >> (64 - partition_bits)) as usize
         }
     };
     let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(items.len());
@@ -457,7 +459,7 @@ pub fn best_earlier_matches(
             items
                 .iter()
                 .enumerate()
-                .map(|(index, facts)| (facts.band_key(band, rows), index as u32)),
+                .map(|(index, facts)| (mix(facts.band_key(band, rows)), index as u32)),
         );
         // One partition (drafts of fewer than PARTITION_SIZE paragraphs) needs no sort.
         let ordered: &[(u64, u32)] = if partitions == 1 {
@@ -540,10 +542,11 @@ impl BandTable {
         self.mask = capacity - 1;
     }
 
-    /// Adds member `item` to the bucket of `key`; returns the previous latest member.
+    /// Adds member `item` to the bucket of `key` (a mixed band key); returns the previous
+    /// latest member.
     fn insert(&mut self, key: u64, item: u32) -> Option<u32> {
         // Bits below the partition bits, which are the same for every key here.
-        let mut slot = (mix(key) >> 24) as usize & self.mask;
+        let mut slot = (key >> 24) as usize & self.mask;
         loop {
             let head = self.heads[slot];
             if head == NONE {

@@ -279,14 +279,20 @@ const MAX_PHRASE_WORDS: usize = 6;
 
 /// What `new` changes in `old`, word by word: `"further" → "also"; "jointly" removed`.
 /// `old` and `new` are ranges of `old_text` and `new_text` (the same text within one draft).
-pub fn describe_difference(
-    old_text: &str,
+pub fn describe_difference<'a>(
+    old_text: &'a str,
     old: TextRange,
-    new_text: &str,
+    new_text: &'a str,
     new: TextRange,
 ) -> String {
-    let old_words: Vec<&str> = words(old_text, old).map(|r| r.slice(old_text)).collect();
-    let new_words: Vec<&str> = words(new_text, new).map(|r| r.slice(new_text)).collect();
+    // A word and its space take about six bytes: room for most paragraphs' words at once.
+    let words_of = |text: &'a str, range: TextRange| {
+        let mut found: Vec<&'a str> = Vec::with_capacity(range.len() / 5 + 1);
+        found.extend(words(text, range).map(|r| r.slice(text)));
+        found
+    };
+    let old_words = words_of(old_text, old);
+    let new_words = words_of(new_text, new);
     // Words compared by the hash of their normalized form (one buffer, no string per word);
     // equal normalized words have equal hashes, and unequal ones collide with odds of 2^-64.
     // An ASCII word (letters, digits, inner apostrophes and hyphens) normalizes to its lower
