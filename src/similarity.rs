@@ -1029,7 +1029,18 @@ mod tests {
             if filled[bin] {
                 continue;
             }
-            values[bin] = source[borrowed_bin(bin, &filled, probes)];
+            // Its first filled probe, else the next filled bin clockwise.
+            let borrowed = probes[bin]
+                .iter()
+                .map(|&p| p as usize)
+                .find(|&p| filled[p])
+                .unwrap_or_else(|| {
+                    (1..MINHASH_LEN)
+                        .map(|step| (bin + step) % MINHASH_LEN)
+                        .find(|&p| filled[p])
+                        .expect("a paragraph with shingles fills a bin")
+                });
+            values[bin] = source[borrowed];
         }
     }
 
