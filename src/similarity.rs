@@ -208,10 +208,13 @@ impl ParagraphFacts {
         agreeing as f64 / MINHASH_LEN as f64
     }
 
-    /// The band's values packed (at most four 16-bit values: exact, no hashing needed).
+    /// The band's values packed (at most four 16-bit values: exact, no hashing needed). The
+    /// first value takes the low bits, so four values are packed as they lie in memory (one
+    /// load); any one-to-one packing keys the buckets alike.
     fn band_key(&self, band: usize, rows: usize) -> u64 {
         self.minhash()[band * rows..(band + 1) * rows]
             .iter()
+            .rev()
             .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
     }
 }
@@ -319,7 +322,9 @@ fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
     }
     values.fill(u16::MAX);
     // Which bins are filled, as flags for the probes and as a mask to visit the empty ones.
-    let mut filled = [false; MINHASH_LEN];
+    // The flags are indexed by a probe's byte: 256 of them (bins stop at MINHASH_LEN), so the
+    // probe loop needs no bounds check.
+    let mut filled = [false; 256];
     let mut filled_mask = [0u64; MINHASH_LEN / 64];
     for &h in shingles {
         let bin = (h >> (32 - BIN_BITS)) as usize;
@@ -345,13 +350,13 @@ fn one_permutation_minhash(shingles: &[u32], values: &mut [u16; MINHASH_LEN]) {
 /// filled bin clockwise.
 fn borrowed_bin(
     bin: usize,
-    filled: &[bool; MINHASH_LEN],
+    filled: &[bool; 256],
     probes: &[[u8; DENSIFY_PROBES]; MINHASH_LEN],
 ) -> usize {
     probes[bin]
         .iter()
-        .map(|&p| p as usize)
-        .find(|&p| filled[p])
+        .find(|&&p| filled[usize::from(p)])
+        .map(|&p| usize::from(p))
         .unwrap_or_else(|| {
             (1..MINHASH_LEN)
                 .map(|step| (bin + step) % MINHASH_LEN)
@@ -433,11 +438,13 @@ pub fn best_earlier_matches(
         .next_power_of_two()
         .trailing_zeros();
     let partitions = 1usize << partition_bits;
-    let partition_of = |key: u64| {
+    // Keys are mixed once as they are read (a one-to-one map, so buckets are the same): the
+    // top bits pick the partition, the bits below them the slot.
+    let partition_of = |mixed: u64| {
         if partition_bits == 0 {
             0
         } else {
-            (mix(key) >> (64 - partition_bits)) as usize
+            (mixed >> (64 - partition_bits)) as usize
         }
     };
     let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(items.len());
@@ -452,7 +459,7 @@ pub fn best_earlier_matches(
             items
                 .iter()
                 .enumerate()
-                .map(|(index, facts)| (facts.band_key(band, rows), index as u32)),
+                .map(|(index, facts)| (mix(facts.band_key(band, rows)), index as u32)),
         );
         // One partition (drafts of fewer than PARTITION_SIZE paragraphs) needs no sort.
         let ordered: &[(u64, u32)] = if partitions == 1 {
@@ -535,10 +542,11 @@ impl BandTable {
         self.mask = capacity - 1;
     }
 
-    /// Adds member `item` to the bucket of `key`; returns the previous latest member.
+    /// Adds member `item` to the bucket of `key` (a mixed band key); returns the previous
+    /// latest member.
     fn insert(&mut self, key: u64, item: u32) -> Option<u32> {
         // Bits below the partition bits, which are the same for every key here.
-        let mut slot = (mix(key) >> 24) as usize & self.mask;
+        let mut slot = (key >> 24) as usize & self.mask;
         loop {
             let head = self.heads[slot];
             if head == NONE {
@@ -1021,7 +1029,18 @@ mod tests {
             if filled[bin] {
                 continue;
             }
-            values[bin] = source[borrowed_bin(bin, &filled, probes)];
+            // Its first filled probe, else the next filled bin clockwise.
+            let borrowed = probes[bin]
+                .iter()
+                .map(|&p| p as usize)
+                .find(|&p| filled[p])
+                .unwrap_or_else(|| {
+                    (1..MINHASH_LEN)
+                        .map(|step| (bin + step) % MINHASH_LEN)
+                        .find(|&p| filled[p])
+                        .expect("a paragraph with shingles fills a bin")
+                });
+            values[bin] = source[borrowed];
         }
     }
 

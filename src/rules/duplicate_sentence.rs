@@ -93,8 +93,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // (`first` holds the latest of a hash's chain; the chain is rarely longer than one, since
     // a hash is shared only by a collision). The keys are xxh3 hashes already: foldhash
     // (fixed seed) only spreads them.
-    let mut firsts: Vec<(usize, TextRange, u32)> = Vec::new();
-    let mut first: HashMap<u64, u32, foldhash::fast::FixedState> = HashMap::default();
+    // Sized for every sentence up front: growing them as they fill rehashes and copies.
+    let sentences: usize = facts.iter().map(|f| f.sentences.len()).sum();
+    let mut firsts: Vec<(usize, TextRange, u32)> = Vec::with_capacity(sentences);
+    let mut first: HashMap<u64, u32, foldhash::fast::FixedState> =
+        HashMap::with_capacity_and_hasher(sentences, Default::default());
     for (index, block) in blocks.iter().enumerate() {
         if skipped[index] || (facts[index].words as usize) < min_words {
             continue;
