@@ -328,7 +328,7 @@ fn on_lint_pool<T: Send + 'static>(
     result
 }
 
-/// [`analysis::analyze`] and the diagnostics serialized (blocking: on the blocking pool). A
+/// [`analysis::analyze`] and the diagnostics serialized (blocking: on the lint pool). A
 /// panic there (a rule failing outside the engine's guard, a bug of ours) is logged and becomes
 /// an error, never a dead server.
 fn analysis_job(state: &State, uri: &Uri) -> std::result::Result<Outcome, String> {
