@@ -88,7 +88,11 @@ pub fn run_pipeline(drafts: &[Draft], settings: &Settings) -> usize {
 /// Default settings restricted to `selection` (`"all"`, a family or a rule name).
 pub fn selected(selection: &str) -> Settings {
     let mut settings = Settings::default();
-    settings.select(&[selection.to_string()]);
+    match selection.strip_prefix("all but ") {
+        // What one family costs the whole pipeline: all default rules with it and without it.
+        Some(family) => settings.ignore(&[family.to_string()]),
+        None => settings.select(&[selection.to_string()]),
+    }
     settings
 }
 
