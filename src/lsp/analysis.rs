@@ -73,7 +73,7 @@ struct Snapshot {
 
 /// Brings one draft up to date: lints its current revision unless done already and refreshes
 /// the cross-draft findings. Returns the drafts with new results (this one first). Blocking:
-/// run it off the async threads (the server uses the lint pool, rayon's).
+/// run it on the blocking pool.
 pub fn analyze(state: &State, uri: &Uri) -> Vec<Uri> {
     let Some(linted_now) = ensure_linted(state, uri) else {
         return Vec::new();

@@ -2,8 +2,8 @@
 //!
 //! Built on tower-lsp-server (the maintained continuation of tower-lsp) and tokio. Open drafts
 //! live as ropes ([`documents`]); edits are applied synchronously in arrival order; linting runs
-//! off the async threads, on rayon's pool, on a snapshot ([`analysis`]); positions are
-//! converted at the edge ([`convert`]).
+//! on the blocking pool on a snapshot ([`analysis`]); positions are converted at the edge
+//! ([`convert`]).
 
 mod actions;
 mod analysis;

@@ -132,16 +132,16 @@ impl Backend {
     fn schedule(&self, uri: Uri, revision: u64, delay: Duration) {
         let state = self.state.clone();
         if delay.is_zero() {
-            // Nothing to wait for: straight to the lint pool, one task switch fewer per edit
-            // than going through an async task first.
-            drop(on_lint_pool(move || {
+            // Nothing to wait for: straight to the blocking pool, one task switch fewer per
+            // edit than going through an async task first.
+            tokio::task::spawn_blocking(move || {
                 if lock(&state.docs).revision(&uri) != Some(revision) {
                     return; // a newer change scheduled its own job
                 }
                 if let Ok(outcome) = analysis_job(&state, &uri) {
                     deliver(&state, outcome, &uri);
                 }
-            }));
+            });
             return;
         }
         tokio::spawn(async move {
@@ -300,35 +300,16 @@ fn publications(state: &State, changed: &[Uri]) -> Vec<Publication> {
         .collect()
 }
 
-/// Runs [`analysis_job`] on the lint pool.
+/// Runs [`analysis_job`] on the blocking pool.
 async fn run_analysis(state: Arc<State>, uri: Uri) -> std::result::Result<Outcome, String> {
     let job = move || analysis_job(&state, &uri);
-    match on_lint_pool(job).await {
-        Ok(Ok(outcome)) => outcome,
-        Ok(Err(payload)) => Err(panic_message(payload)),
-        Err(_) => Err("the job was dropped".to_string()),
+    match tokio::task::spawn_blocking(job).await {
+        Ok(outcome) => outcome,
+        Err(e) => Err(format!("the job was cancelled: {e}")),
     }
 }
 
-/// Runs `job` on rayon's pool, where the engine's own parallel halves run (`lint_cached` joins
-/// the names rules with the others): an edit's lint starts with one hand-off from the async
-/// side, not two (tokio's blocking pool, then rayon's), and its `join`s need no hand-off back.
-/// The job runs inside the runtime's context (it may spawn tasks); a panic comes back as the
-/// result's error, never through rayon (which would abort).
-fn on_lint_pool<T: Send + 'static>(
-    job: impl FnOnce() -> T + Send + 'static,
-) -> tokio::sync::oneshot::Receiver<std::thread::Result<T>> {
-    let (done, result) = tokio::sync::oneshot::channel();
-    let runtime = tokio::runtime::Handle::current();
-    rayon::spawn(move || {
-        let _context = runtime.enter();
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-        let _ = done.send(outcome);
-    });
-    result
-}
-
-/// [`analysis::analyze`] and the diagnostics serialized (blocking: on the lint pool). A
+/// [`analysis::analyze`] and the diagnostics serialized (blocking: on the blocking pool). A
 /// panic there (a rule failing outside the engine's guard, a bug of ours) is logged and becomes
 /// an error, never a dead server.
 fn analysis_job(state: &State, uri: &Uri) -> std::result::Result<Outcome, String> {
