@@ -342,19 +342,12 @@ impl Analysis {
             FastMap::default();
         let mut candidates = candidates.into_iter().peekable();
         for use_index in 0..self.acronyms.len() {
-            let candidate = candidates.next_if(|c| c.use_index == use_index);
-            let u = &self.acronyms[use_index];
-            if matches!(
-                u.ignore,
-                Some(Ignore::Symbol | Ignore::RomanNumeral | Ignore::Unit)
-            ) || u.style == AcronymStyle::Dotted
-            {
-                continue;
-            }
-            // No brackets beside it: not a definition, whatever the rest of the draft says.
-            let Some(candidate) = candidate else {
+            // No brackets beside it, or not a use that defines (see [`block_definitions`]): not
+            // a definition, whatever the rest of the draft says.
+            let Some(candidate) = candidates.next_if(|c| c.use_index == use_index) else {
                 continue;
             };
+            let u = &self.acronyms[use_index];
             let earlier = longs_by_key
                 .get(&u.key)
                 .map_or(&[][..], |(longs, _)| longs.as_slice());
@@ -1026,7 +1019,8 @@ fn classify_acronyms(
     }
 }
 
-/// The [`BlockDefinition`]s of one block (the whole of `text`).
+/// The [`BlockDefinition`]s of one block (the whole of `text`), for the uses that can define:
+/// not dotted, and not a numeral, a unit or part of a symbol (`uses` classified already).
 fn block_definitions(
     text: &str,
     uses: &[AcronymUse],
@@ -1036,7 +1030,12 @@ fn block_definitions(
     let block = TextRange::new(0, text.len());
     let mut out = Vec::new();
     for (use_index, u) in uses.iter().enumerate() {
-        if u.style == AcronymStyle::Dotted {
+        if u.style == AcronymStyle::Dotted
+            || matches!(
+                u.ignore,
+                Some(Ignore::Symbol | Ignore::RomanNumeral | Ignore::Unit)
+            )
+        {
             continue;
         }
         let mut reads_earlier = false;
@@ -1065,9 +1064,9 @@ impl BlockScan {
         find_quotations(text, span, &mut quotations);
         let mut uses = block_acronyms(text, &stream, gazetteer);
         let names = gazetteer.find_names(&stream);
-        let definitions = block_definitions(text, &uses, &names, gazetteer);
         let skipped = kind == BlockKind::Quote || is_shouted(text);
         classify_acronyms(text, &mut uses, skipped, &quotations, gazetteer);
+        let definitions = block_definitions(text, &uses, &names, gazetteer);
         let heading = kind == BlockKind::Heading;
         Self {
             skipped,
