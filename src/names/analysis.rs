@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::config::NamesSettings;
 use super::gazetteer::{
-    AcronymHit, Form, Gazetteer, LOOSE_MIN_WORDS, NameHit, OrgId, PhraseMatcher,
+    AcronymHit, BitFilter, Form, Gazetteer, LOOSE_MIN_WORDS, NameHit, OrgId, PhraseMatcher,
 };
 use super::normalize::{self, HARD, Stream, Token};
 use super::{FastMap, FastSet};
@@ -789,7 +789,7 @@ impl LooseSearch {
 /// are told so by one bit (from their first bytes and length) without hashing them.
 struct StemSet<'a> {
     words: FastSet<&'a str>,
-    bits: Box<[u64; STEM_BITS / 64]>,
+    bits: BitFilter<{ STEM_BITS / 64 }>,
 }
 
 const STEM_BITS: usize = 1 << 12;
@@ -797,10 +797,9 @@ const STEM_BITS: usize = 1 << 12;
 impl<'a> StemSet<'a> {
     fn new(words: impl Iterator<Item = &'a str>) -> Self {
         let words: FastSet<&str> = words.collect();
-        let mut bits = Box::new([0u64; STEM_BITS / 64]);
+        let mut bits = BitFilter::new();
         for word in &words {
-            let bit = Self::bit(word);
-            bits[bit / 64] |= 1 << (bit % 64);
+            bits.insert(Self::bit(word));
         }
         Self { words, bits }
     }
@@ -813,8 +812,7 @@ impl<'a> StemSet<'a> {
 
     #[inline]
     fn contains(&self, word: &str) -> bool {
-        let bit = Self::bit(word);
-        self.bits[bit / 64] & (1 << (bit % 64)) != 0 && self.words.contains(word)
+        self.bits.contains(Self::bit(word)) && self.words.contains(word)
     }
 }
 

@@ -404,19 +404,19 @@ pub struct Matcher {
     /// The first `prefix_len` bytes of every pattern, hashed into a bit set: most words that
     /// start like some pattern ("the", "in") still differ from all of them in their first three
     /// bytes, and are passed over without walking the automaton.
-    prefixes: Box<[u64; PREFIX_WORDS]>,
+    prefixes: BitFilter<PREFIX_WORDS>,
     /// The shortest pattern's length, at most 3.
     prefix_len: usize,
     /// The first word of every pattern (up to a space, a slash or a bar), hashed with its
     /// length into a bit set: a match on token boundaries in a [`Stream`] starts with a whole
     /// token equal to that word, which rules out most tokens before the automaton is walked.
-    first_words: Box<[u64; PREFIX_WORDS]>,
+    first_words: BitFilter<PREFIX_WORDS>,
     /// The first words of the patterns that the first word alone may start: one word long, or
     /// followed by "and" (which the stream writes for "&" without a token of its own).
-    single_words: Box<[u64; PREFIX_WORDS]>,
+    single_words: BitFilter<PREFIX_WORDS>,
     /// The first two words of every other pattern, as [`first_pair_bit`]: its second word is
     /// then the next token ("United" alone starts no name; "United Nations" does).
-    first_pairs: Box<[u64; PREFIX_WORDS]>,
+    first_pairs: BitFilter<PREFIX_WORDS>,
     /// For the reference search in the tests.
     #[cfg(test)]
     patterns: Vec<String>,
@@ -452,9 +452,25 @@ fn first_pair_bit(head: u32, len: usize, next_head: u32, next_len: usize) -> usi
     (value.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) >> 48) as usize % PREFIX_BITS
 }
 
-#[inline]
-fn has_bit(bits: &[u64; PREFIX_WORDS], bit: usize) -> bool {
-    bits[bit / 64] & (1 << (bit % 64)) != 0
+/// A bit set of hashed keys, `WORDS` × 64 bits: a clear bit says "certainly not" before any
+/// lookup, which is what most words of a draft get.
+pub(crate) struct BitFilter<const WORDS: usize>(Box<[u64; WORDS]>);
+
+impl<const WORDS: usize> BitFilter<WORDS> {
+    pub(crate) fn new() -> Self {
+        Self(Box::new([0; WORDS]))
+    }
+
+    /// `bit` is below `WORDS * 64`.
+    #[inline]
+    pub(crate) fn insert(&mut self, bit: usize) {
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, bit: usize) -> bool {
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
 }
 
 /// A contiguous NFA: quick to build, and for anchored walks of a few bytes about as fast as a
@@ -477,20 +493,20 @@ impl Matcher {
             .min()
             .unwrap_or(1)
             .min(3);
-        let mut prefixes = Box::new([0u64; PREFIX_WORDS]);
+        let mut prefixes = BitFilter::new();
         for pattern in patterns.clone().filter(|p| !p.is_empty()) {
             let bit = prefix_bit(&pattern.as_bytes()[..prefix_len]);
-            prefixes[bit / 64] |= 1 << (bit % 64);
+            prefixes.insert(bit);
         }
-        let mut first_words = Box::new([0u64; PREFIX_WORDS]);
-        let mut single_words = Box::new([0u64; PREFIX_WORDS]);
-        let mut first_pairs = Box::new([0u64; PREFIX_WORDS]);
+        let mut first_words = BitFilter::new();
+        let mut single_words = BitFilter::new();
+        let mut first_pairs = BitFilter::new();
         for pattern in patterns.clone().filter(|p| !p.is_empty()) {
             let mut words = pattern.split([' ', '/', '|']);
             let word = words.next().unwrap_or(pattern);
             let head = normalize::head(word.as_bytes());
             let bit = first_word_bit(head, word.len());
-            first_words[bit / 64] |= 1 << (bit % 64);
+            first_words.insert(bit);
             match words.next() {
                 Some(next) if !next.is_empty() && next != "and" => {
                     let bit = first_pair_bit(
@@ -499,9 +515,9 @@ impl Matcher {
                         normalize::head(next.as_bytes()),
                         next.len(),
                     );
-                    first_pairs[bit / 64] |= 1 << (bit % 64);
+                    first_pairs.insert(bit);
                 }
-                _ => single_words[bit / 64] |= 1 << (bit % 64),
+                _ => single_words.insert(bit),
             }
         }
         // Pattern IDs are positions in `patterns`; an empty pattern keeps its place but can
@@ -530,7 +546,7 @@ impl Matcher {
         match haystack.get(start..start + self.prefix_len) {
             Some(prefix) => {
                 let bit = prefix_bit(prefix);
-                self.prefixes[bit / 64] & (1 << (bit % 64)) != 0
+                self.prefixes.contains(bit)
             }
             // Too close to the end for the filter; the automaton decides.
             None => true,
@@ -595,19 +611,21 @@ impl Matcher {
         for (i, token) in tokens.iter().enumerate() {
             let (start, end) = (token.start as usize, token.end as usize);
             let bit = first_word_bit(token.head, end - start);
-            if !has_bit(&self.first_words, bit) {
+            if !self.first_words.contains(bit) {
                 continue;
             }
             // A match of two words or more runs on into the next token, written right after
             // this one's separator (unless it is an "and" written for "&", which the patterns
             // starting with a word and "and" are in `single_words` for).
-            let starts_here = has_bit(&self.single_words, bit)
+            let starts_here = self.single_words.contains(bit)
                 || tokens.get(i + 1).is_some_and(|next| {
                     let len = (next.end - next.start) as usize;
-                    has_bit(
-                        &self.first_pairs,
-                        first_pair_bit(token.head, end - start, next.head, len),
-                    )
+                    self.first_pairs.contains(first_pair_bit(
+                        token.head,
+                        end - start,
+                        next.head,
+                        len,
+                    ))
                 });
             if starts_here {
                 self.match_at(bytes, start, &mut at, &accept, &mut out);
@@ -721,7 +739,7 @@ pub fn find_few_with(
 pub struct PhraseMatcher {
     patterns: Vec<Box<str>>,
     /// [`first_word_bit`] of every pattern's first word, folded to [`PHRASE_BITS`].
-    first_words: Box<[u64; PHRASE_BITS / 64]>,
+    first_words: BitFilter<{ PHRASE_BITS / 64 }>,
     /// First word → the patterns starting with it, longest first, then in list order.
     by_first_word: FastMap<Box<[u8]>, Vec<usize>>,
 }
@@ -731,7 +749,7 @@ const PHRASE_BITS: usize = 1 << 14;
 impl PhraseMatcher {
     /// Empty patterns are left out: they would match everywhere and find nothing.
     pub fn new(patterns: &[&str]) -> Self {
-        let mut first_words = Box::new([0u64; PHRASE_BITS / 64]);
+        let mut first_words = BitFilter::new();
         let mut by_first_word: FastMap<Box<[u8]>, Vec<usize>> = FastMap::default();
         // A handful are searched with `memmem` (see `find`).
         let indexed = if patterns.len() > MEMMEM_PATTERNS {
@@ -745,7 +763,7 @@ impl PhraseMatcher {
             }
             let word = pattern.split([' ', '/', '|']).next().unwrap_or(pattern);
             let bit = first_word_bit(normalize::head(word.as_bytes()), word.len()) % PHRASE_BITS;
-            first_words[bit / 64] |= 1 << (bit % 64);
+            first_words.insert(bit);
             by_first_word
                 .entry(word.as_bytes().into())
                 .or_default()
@@ -784,7 +802,7 @@ impl PhraseMatcher {
             let (start, end) = (token.start as usize, token.end as usize);
             // Most tokens start no phrase: told by one bit.
             let bit = first_word_bit(token.head, end - start) % PHRASE_BITS;
-            if self.first_words[bit / 64] & (1 << (bit % 64)) != 0 {
+            if self.first_words.contains(bit) {
                 self.match_at(bytes, start, end - start, &accept, &mut at, &mut out);
             }
             let next = tokens.get(i + 1).map_or(bytes.len(), |t| t.start as usize);
