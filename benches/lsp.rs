@@ -80,15 +80,6 @@ struct Measured {
     cpu_per_edit: Option<Duration>,
 }
 
-/// Where the benchmark types: at the first space past the middle of the draft.
-fn edit_offset(text: &str) -> usize {
-    let middle = text.len() / 2;
-    match text[middle..].find(' ') {
-        Some(space) => middle + space,
-        None => drafts::floor(text, middle),
-    }
-}
-
 /// Latency of one-character edits in the middle of a draft of `text`.
 async fn edit_latency(text: &str, rounds: usize) -> Measured {
     let dir = tempfile::tempdir().unwrap();
@@ -106,7 +97,7 @@ async fn edit_latency(text: &str, rounds: usize) -> Measured {
     let mut by_rule: Vec<(String, usize)> = by_rule.into_iter().collect();
     by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     // Typing in the middle of a paragraph, then taking it back: the text keeps its size.
-    let at = edit_offset(text);
+    let at = drafts::edit_offset(text);
     let place = position(text, at, Encoding::Utf16);
     let pid = client.pid().unwrap();
     let cpu_before = cpu_time(pid);
@@ -232,7 +223,7 @@ async fn main() {
         let mut measured = edit_latency(&text, rounds).await;
         measured.samples.sort();
         let samples = &measured.samples;
-        let (to_string, parse, rules) = breakdown(&text, edit_offset(&text));
+        let (to_string, parse, rules) = breakdown(&text, drafts::edit_offset(&text));
         println!(
             "{label:>15} {:>9} {rounds:>6} {:>10} {:>10} {:>10} {:>9} | {:>23} {:>9} {:>9}",
             measured.findings,

@@ -63,10 +63,8 @@ fn measure() {
     // A draft larger than the corpus takes it again, reworded as `benches/lsp.rs` does (every
     // other plain lowercase word replaced), so the passes are not copies of each other.
     let source = drafts::draft_of(&corpus, size, 0, true);
-    // An edit in the middle of a paragraph: after the first space past the middle.
-    let middle = source[source.len() / 2..]
-        .find(' ')
-        .map_or(0, |i| i + source.len() / 2);
+    // An edit in the middle of a paragraph, where the lsp bench makes it.
+    let middle = drafts::edit_offset(&source);
     let mut rows: Vec<(String, Vec<String>)> = vec![
         ("all".into(), vec!["all".into()]),
         ("duplicates".into(), vec!["duplicates".into()]),

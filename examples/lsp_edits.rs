@@ -47,15 +47,6 @@ fn corpus_text() -> String {
     text
 }
 
-/// Where the bench types: at the first space past the middle of the draft.
-fn edit_offset(text: &str) -> usize {
-    let middle = text.len() / 2;
-    match text[middle..].find(' ') {
-        Some(space) => middle + space,
-        None => drafts::floor(text, middle),
-    }
-}
-
 /// The UTF-16 position of a byte offset (the draft's lines end with `\n`, `\r\n` or `\r`).
 fn position(text: &str, byte: usize) -> Value {
     let before = &text.as_bytes()[..byte];
@@ -156,7 +147,7 @@ fn main() {
         );
     }
     let text = drafts::draft_of(&corpus_text(), size, 0, true);
-    let at = edit_offset(&text);
+    let at = drafts::edit_offset(&text);
     let place = position(&text, at);
     let after =
         json!({"line": place["line"], "character": place["character"].as_u64().unwrap() + 1});

@@ -89,6 +89,16 @@ fn reword(text: &str, pass: usize, vocabulary: &[&str], out: &mut String) {
     }
 }
 
+/// Where the benches and examples type: at the first space past the middle of the draft (in
+/// the middle of a paragraph).
+pub fn edit_offset(text: &str) -> usize {
+    let middle = text.len() / 2;
+    match text[middle..].find(' ') {
+        Some(space) => middle + space,
+        None => floor(text, middle),
+    }
+}
+
 pub fn floor(text: &str, mut at: usize) -> usize {
     at = at.min(text.len());
     while !text.is_char_boundary(at) {
