@@ -157,7 +157,7 @@ pub fn lint_cross_draft(docs: &[WorkspaceDoc<'_>]) -> Vec<Vec<Diagnostic>> {
 }
 
 /// `sherpa check` runs the cross-draft rules without keeping the drafts: while a draft is open
-/// it keeps [`cross_draft_part`] (paragraph facts, no text; taken before the draft's own rules
+/// it keeps [`cross_draft_part`] (paragraph facts, no text; taken after the draft's own rules
 /// run, see [`DraftParagraphs::compact`]); [`find_cross_draft_copies`] then
 /// compares those, and only the drafts with copies are read again, for
 /// [`cross_draft_findings`]. The results are those of [`lint_workspace`].

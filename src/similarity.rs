@@ -71,6 +71,9 @@ pub struct ParagraphFacts {
     /// The shingles sorted, for the exact similarity: computed on first use, since only
     /// paragraphs that meet a candidate are ever compared exactly.
     sorted_shingles: OnceLock<Box<[u32]>>,
+    /// Whether `shingles` are held sorted (copies kept for comparison, see
+    /// [`ParagraphFacts::for_comparison`]), and so are their own sorted form.
+    shingles_sorted: bool,
     /// One-permutation MinHash of the shingles, densified so every bin holds a value: computed
     /// on first use, since only paragraphs long enough to be near-duplicate candidates need it.
     minhash: OnceLock<Box<[u16; MINHASH_LEN]>>,
@@ -146,6 +149,7 @@ impl ParagraphFacts {
             normalized_len: normalized_len as u32,
             shingles: short,
             sorted_shingles: OnceLock::new(),
+            shingles_sorted: false,
             minhash: OnceLock::new(),
             sentences: sentence_facts,
         }
@@ -163,11 +167,51 @@ impl ParagraphFacts {
     }
 
     fn sorted_shingles(&self) -> &[u32] {
+        if self.shingles_sorted {
+            return &self.shingles;
+        }
         self.sorted_shingles.get_or_init(|| {
             let mut sorted = self.shingles.clone();
             sorted.sort_unstable();
             sorted
         })
+    }
+
+    /// What a batch keeps of the paragraph to compare it with other drafts' paragraphs once its
+    /// own draft is dropped: the shingles sorted (the comparison reads them as a multiset, so
+    /// the exact similarity and the MinHash are the same), the MinHash computed, no sentences.
+    /// What the draft's rules already computed (the MinHash, the sorted shingles) is copied,
+    /// not computed again.
+    pub fn for_comparison(&self) -> ParagraphFacts {
+        let shingles = match self.sorted_shingles.get() {
+            Some(sorted) => sorted.clone(),
+            None => {
+                let mut sorted = self.shingles.clone();
+                sorted.sort_unstable();
+                sorted
+            }
+        };
+        ParagraphFacts {
+            words: self.words,
+            exact: self.exact,
+            normalized_len: self.normalized_len,
+            shingles,
+            sorted_shingles: OnceLock::new(),
+            shingles_sorted: true,
+            minhash: OnceLock::from(Box::new(*self.minhash())),
+            sentences: Box::default(),
+        }
+    }
+
+    /// A hash of the shingles in text order (foldhash, fixed seed): equal for facts whose
+    /// shingles are the same.
+    pub fn shingles_fingerprint(&self) -> u64 {
+        use std::hash::BuildHasher;
+        debug_assert!(
+            !self.shingles_sorted,
+            "the order of a kept copy's shingles is lost"
+        );
+        foldhash::quality::FixedState::with_seed(SEED).hash_one(&*self.shingles)
     }
 
     /// What identifies the normalized text: its 64-bit hash, length and word count. Two
@@ -1093,6 +1137,51 @@ mod tests {
                     one_pass_facts(paragraph),
                     reference_facts(paragraph),
                     "{paragraph:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn copies_kept_for_comparison_compare_as_the_originals() {
+        let draft =
+            include_str!("../tests/fixtures/corpus/2021-06-13-carbis-bay-g7-summit-communique.txt");
+        let mut texts: Vec<String> = draft
+            .split("\n\n")
+            .filter(|p| p.split_whitespace().count() >= 12)
+            .take(40)
+            .map(str::to_string)
+            .collect();
+        // Near copies, so some pairs are above any threshold.
+        let near: Vec<String> = texts
+            .iter()
+            .take(10)
+            .map(|t| t.replacen(" the ", " a ", 1))
+            .collect();
+        texts.extend(near);
+        let originals: Vec<ParagraphFacts> = texts.iter().map(|t| facts(t)).collect();
+        // Some originals with their caches filled first, as the draft's rules leave them.
+        for pair in originals.chunks(2) {
+            if let [a, b] = pair {
+                a.similarity(b);
+            }
+        }
+        let kept: Vec<ParagraphFacts> = originals.iter().map(|f| f.for_comparison()).collect();
+        let rows = rows_per_band(0.8);
+        for (a, ka) in originals.iter().zip(&kept) {
+            assert_eq!(ka.text_key(), a.text_key());
+            assert!(ka.sentences.is_empty());
+            for band in 0..MINHASH_LEN / rows {
+                assert_eq!(ka.band_key(band, rows), a.band_key(band, rows));
+            }
+            for (b, kb) in originals.iter().zip(&kept) {
+                assert_eq!(ka.similarity(b), a.similarity(b));
+                assert_eq!(ka.similarity(kb), a.similarity(b));
+                assert_eq!(ka.estimated_jaccard(kb), a.estimated_jaccard(b));
+                assert_eq!(ka.lengths_allow(kb, 0.8), a.lengths_allow(b, 0.8));
+                assert_eq!(
+                    a.shingles_fingerprint() == b.shingles_fingerprint(),
+                    a.similarity(b) == 1.0
                 );
             }
         }

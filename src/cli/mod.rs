@@ -595,9 +595,9 @@ fn lint_input(
     }
     let hash = xxhash_rust::xxh3::xxh3_128(text.as_bytes());
     let doc = Document::new(text, kind);
-    // Before the draft's rules, which fill caches in the paragraph facts that a copy would keep.
-    let cross = crate::lint::cross_draft_part(&doc, &settings, shared);
     let diagnostics = crate::lint::lint(&doc, &settings);
+    // After the draft's rules, whose MinHash and sorted shingles the kept copies take.
+    let cross = crate::lint::cross_draft_part(&doc, &settings, shared);
     let result = if whole_drafts {
         FileResult::new(display, &doc, diagnostics)
     } else {

@@ -1,5 +1,4 @@
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use regex::{Regex, RegexBuilder};
@@ -9,6 +8,7 @@ use crate::config::Settings;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::document::Document;
+use crate::names::{FastMap, FastSet};
 use crate::rules::near_duplicate_paragraph::describe_difference;
 use crate::rules::{Check, RuleMeta, WorkspaceDoc};
 use crate::similarity::{ParagraphFacts, TextKey, best_earlier_matches};
@@ -108,7 +108,7 @@ pub struct DraftParagraphs {
 impl DraftParagraphs {
     pub fn of(doc: &Document, settings: &Settings) -> Self {
         let min_words = settings.options::<Options>(&RULE).min_words;
-        let mut seen_here = HashSet::new();
+        let mut seen_here = FastSet::default();
         let paragraphs = doc
             .paragraph_facts()
             .iter()
@@ -121,10 +121,9 @@ impl DraftParagraphs {
 
     /// The same paragraphs with facts a batch can keep after the draft is dropped: those of a
     /// paragraph already met in another draft are shared (see [`SharedFacts`]), the others are
-    /// copies without the sentences (which only the draft's own rules read). Called before the
-    /// draft's rules run, the copies also leave out the comparison caches those rules fill in
-    /// (sorted shingles, MinHash), which the cross-draft pass recomputes only for the
-    /// paragraphs it compares.
+    /// [`ParagraphFacts::for_comparison`] copies. Called after the draft's rules, the copies
+    /// take the MinHash and sorted shingles those rules computed instead of computing them
+    /// again, and in the parallel part of a batch rather than in the comparison after it.
     pub fn compact(self, shared: &SharedFacts) -> Self {
         let paragraphs = self
             .paragraphs
@@ -140,24 +139,39 @@ impl DraftParagraphs {
 /// paragraphs, not with the drafts.
 #[derive(Default)]
 pub struct SharedFacts {
-    by_key: Mutex<HashMap<TextKey, Vec<Arc<ParagraphFacts>>>>,
+    /// By text key, each with the fingerprint of its shingles.
+    by_key: Mutex<FastMap<TextKey, Vec<KeptFacts>>>,
 }
 
+/// Facts kept for comparison, with [`ParagraphFacts::shingles_fingerprint`] of the original.
+type KeptFacts = (u64, Arc<ParagraphFacts>);
+
 impl SharedFacts {
-    /// Facts equal to `facts` for the comparison (same text key and the same shingles, hence
-    /// the same similarity to anything), shared when another draft had them first.
+    /// Facts equal to `facts` for the comparison, shared when another draft had them first.
     pub fn intern(&self, facts: &ParagraphFacts) -> Arc<ParagraphFacts> {
-        let mut own = facts.clone();
-        own.sentences = Box::default();
-        let mut by_key = self.by_key.lock().unwrap_or_else(|e| e.into_inner());
-        let kept = by_key.entry(own.text_key()).or_default();
-        // Equal keys mean equal normalized text; the similarity (exactly 1.0 only for the same
-        // shingles) makes sure nothing the comparison reads differs.
-        if let Some(same) = kept.iter().find(|k| k.similarity(&own) == 1.0) {
-            return Arc::clone(same);
+        let key = facts.text_key();
+        // Equal keys mean equal normalized text, but a dash folded alike may split words
+        // differently: equal shingles (as a multiset) make sure nothing the comparison reads
+        // differs.
+        let fingerprint = facts.shingles_fingerprint();
+        let lock = || self.by_key.lock().unwrap_or_else(|e| e.into_inner());
+        let kept_copy = |kept: &[KeptFacts]| {
+            kept.iter()
+                .find(|(f, _)| *f == fingerprint)
+                .map(|(_, facts)| Arc::clone(facts))
+        };
+        if let Some(kept) = lock().get(&key).and_then(|kept| kept_copy(kept)) {
+            return kept;
         }
-        let own = Arc::new(own);
-        kept.push(Arc::clone(&own));
+        // Sorted and copied outside the lock; when another draft put the same facts in
+        // meanwhile, its copy is the one kept.
+        let own = Arc::new(facts.for_comparison());
+        let mut by_key = lock();
+        let kept = by_key.entry(key).or_default();
+        if let Some(theirs) = kept_copy(kept) {
+            return theirs;
+        }
+        kept.push((fingerprint, Arc::clone(&own)));
         own
     }
 
@@ -232,7 +246,8 @@ pub fn find_copies(drafts: &[Participant<'_>]) -> Vec<FoundCopy> {
         .collect();
 
     // Exact copies: every later copy points at the first one.
-    let mut first_exact: HashMap<TextKey, usize> = HashMap::with_capacity(items.len());
+    let mut first_exact: FastMap<TextKey, usize> =
+        FastMap::with_capacity_and_hasher(items.len(), Default::default());
     let mut matches: Vec<Option<(usize, f64)>> = vec![None; items.len()];
     let mut representatives: Vec<usize> = Vec::new();
     for (index, item) in items.iter().enumerate() {
@@ -267,7 +282,7 @@ pub fn find_copies(drafts: &[Participant<'_>]) -> Vec<FoundCopy> {
             groups.union(index, *other);
         }
     }
-    let mut files_per_group: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut files_per_group: FastMap<usize, Vec<usize>> = FastMap::default();
     for (index, item) in items.iter().enumerate() {
         let files = files_per_group.entry(groups.find(index)).or_default();
         if !files.contains(&item.doc) {
@@ -554,6 +569,31 @@ mod tests {
             ),
         ];
         assert!(run(&files, &Settings::default()).is_empty());
+    }
+
+    #[test]
+    fn drafts_of_a_batch_share_the_facts_of_the_same_paragraph() {
+        let shared = SharedFacts::default();
+        let settings = Settings::default();
+        let parts: Vec<DraftParagraphs> = [
+            draft(&[SHARED, SIGN_OFF]),
+            draft(&[SIGN_OFF, SHARED]),
+            // Case and quote style fold into the same text.
+            draft(&[&SHARED.to_uppercase()]),
+        ]
+        .iter()
+        .map(|text| {
+            let doc = Document::new(text.as_str(), DocumentKind::Plain);
+            DraftParagraphs::of(&doc, &settings).compact(&shared)
+        })
+        .collect();
+        assert_eq!(shared.len(), 2);
+        let facts = |draft: usize, at: usize| &parts[draft].paragraphs[at].1;
+        assert!(Arc::ptr_eq(facts(0, 0), facts(1, 1)));
+        assert!(Arc::ptr_eq(facts(0, 0), facts(2, 0)));
+        assert!(Arc::ptr_eq(facts(0, 1), facts(1, 0)));
+        assert!(!Arc::ptr_eq(facts(0, 0), facts(0, 1)));
+        assert!(facts(0, 0).sentences.is_empty());
     }
 
     #[test]
