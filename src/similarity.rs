@@ -212,11 +212,27 @@ impl ParagraphFacts {
     /// first value takes the low bits, so four values are packed as they lie in memory (one
     /// load); any one-to-one packing keys the buckets alike.
     fn band_key(&self, band: usize, rows: usize) -> u64 {
-        self.minhash()[band * rows..(band + 1) * rows]
-            .iter()
-            .rev()
-            .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
+        band_key(self.minhash(), band, rows)
     }
+}
+
+/// [`ParagraphFacts::band_key`] from the MinHash values themselves. Four rows (the default
+/// threshold's) are read as one fixed-size group, without a loop over the rows.
+#[inline]
+fn band_key(values: &[u16; MINHASH_LEN], band: usize, rows: usize) -> u64 {
+    if rows == 4 {
+        let group: [u16; 4] = values[band * 4..band * 4 + 4]
+            .try_into()
+            .expect("four values");
+        return u64::from(group[0])
+            | u64::from(group[1]) << 16
+            | u64::from(group[2]) << 32
+            | u64::from(group[3]) << 48;
+    }
+    values[band * rows..(band + 1) * rows]
+        .iter()
+        .rev()
+        .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
 }
 
 /// Combines two hashes (of words, or of a shingle and its repeat number) into one: an
@@ -453,13 +469,15 @@ pub fn best_earlier_matches(
     let mut starts = vec![0usize; partitions + 1];
     let mut next = starts.clone();
     let mut table = BandTable::default();
+    // Each item's MinHash, reached once rather than through its facts at every band.
+    let minhashes: Vec<&[u16; MINHASH_LEN]> = items.iter().map(|facts| facts.minhash()).collect();
     for band in 0..bands {
         keyed.clear();
         keyed.extend(
-            items
+            minhashes
                 .iter()
                 .enumerate()
-                .map(|(index, facts)| (mix(facts.band_key(band, rows)), index as u32)),
+                .map(|(index, values)| (mix(band_key(values, band, rows)), index as u32)),
         );
         // One partition (drafts of fewer than PARTITION_SIZE paragraphs) needs no sort.
         let ordered: &[(u64, u32)] = if partitions == 1 {
@@ -1041,6 +1059,23 @@ mod tests {
                         .expect("a paragraph with shingles fills a bin")
                 });
             values[bin] = source[borrowed];
+        }
+    }
+
+    proptest::proptest! {
+        /// The four-row shortcut packs a band as the general fold over its rows does.
+        #[test]
+        fn band_keys_equal_the_fold_over_rows(values in proptest::collection::vec(proptest::num::u16::ANY, MINHASH_LEN)) {
+            let values: [u16; MINHASH_LEN] = values.try_into().expect("MINHASH_LEN values");
+            for rows in 1..=4 {
+                for band in 0..MINHASH_LEN / rows {
+                    let folded = values[band * rows..(band + 1) * rows]
+                        .iter()
+                        .rev()
+                        .fold(0u64, |packed, &value| (packed << 16) | u64::from(value));
+                    proptest::prop_assert_eq!(band_key(&values, band, rows), folded);
+                }
+            }
         }
     }
 
