@@ -88,7 +88,8 @@ struct Scratch {
     normalized: Vec<u8>,
     /// Each sentence's span in `normalized` and its word count.
     sentence_spans: Vec<SentenceSpan>,
-    shingles: Vec<u64>,
+    /// The shingles' high 32 bits, repeats numbered.
+    shingles: Vec<u32>,
     repeats: RepeatTable,
 }
 
@@ -113,17 +114,21 @@ impl ParagraphFacts {
         sentences_into(text, TextRange::new(0, text.len()), sentences);
 
         // One pass over the bytes gives the normalized text (hashed whole and by sentence) and
-        // the words, whose folded forms are slices of it. Words are at most every other byte,
-        // so reserving that many shingles means pushing never grows the buffer.
+        // the words, whose folded forms are slices of it; each shingle's repeats are numbered
+        // as it is made. Words are at most every other byte, so reserving that many shingles
+        // means pushing never grows the buffer, and the repeat table never fills.
+        let most_words = text.len() / 2 + 1;
         shingles.clear();
-        shingles.reserve(text.len() / 2 + 1);
+        shingles.reserve(most_words);
+        repeats.reset(most_words);
         let mut words_seen = 0u32;
         let mut previous = 0u64;
         let normalized_len =
             normalize_with_words(text, sentences, normalized, sentence_spans, |folded| {
                 let hash = xxh3_64_with_seed(folded, SEED);
                 if words_seen > 0 {
-                    shingles.push(pair_hash(previous, hash));
+                    let shingle = repeats.numbered(pair_hash(previous, hash));
+                    shingles.push((shingle >> 32) as u32);
                 }
                 words_seen += 1;
                 previous = hash;
@@ -139,15 +144,14 @@ impl ParagraphFacts {
             .collect();
         let exact = xxh3_64_with_seed(&normalized[..normalized_len], SEED);
         if words_seen == 1 {
-            shingles.push(previous);
+            shingles.push((previous >> 32) as u32);
         }
-        let short = numbered_repeats(shingles, repeats);
 
         Self {
             words: words_seen,
             exact,
             normalized_len: normalized_len as u32,
-            shingles: short,
+            shingles: shingles.as_slice().into(),
             sorted_shingles: OnceLock::new(),
             shingles_sorted: false,
             minhash: OnceLock::new(),
@@ -256,11 +260,27 @@ impl ParagraphFacts {
     /// first value takes the low bits, so four values are packed as they lie in memory (one
     /// load); any one-to-one packing keys the buckets alike.
     fn band_key(&self, band: usize, rows: usize) -> u64 {
-        self.minhash()[band * rows..(band + 1) * rows]
-            .iter()
-            .rev()
-            .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
+        band_key(self.minhash(), band, rows)
     }
+}
+
+/// [`ParagraphFacts::band_key`] from the MinHash values themselves. Four rows (the default
+/// threshold's) are read as one fixed-size group, without a loop over the rows.
+#[inline]
+fn band_key(values: &[u16; MINHASH_LEN], band: usize, rows: usize) -> u64 {
+    if rows == 4 {
+        let group: [u16; 4] = values[band * 4..band * 4 + 4]
+            .try_into()
+            .expect("four values");
+        return u64::from(group[0])
+            | u64::from(group[1]) << 16
+            | u64::from(group[2]) << 32
+            | u64::from(group[3]) << 48;
+    }
+    values[band * rows..(band + 1) * rows]
+        .iter()
+        .rev()
+        .fold(0u64, |packed, &value| (packed << 16) | u64::from(value))
 }
 
 /// Combines two hashes (of words, or of a shingle and its repeat number) into one: an
@@ -276,35 +296,36 @@ fn pair_hash(first: u64, second: u64) -> u64 {
 }
 
 /// Makes the k-th repeat of a shingle a distinct value, so sets of values count repeats
-/// (multiset similarity with set machinery). Repeats are counted in a small open-addressing
-/// table (`table` is reused scratch), cheaper than sorting every paragraph's shingles.
+/// (multiset similarity with set machinery): the reference, with a plain map, for the
+/// open-addressing [`RepeatTable`] that numbers them as shingles are made.
 #[cfg(test)]
-fn number_repeats(shingles: &mut [u64], table: &mut RepeatTable) {
-    table.reset(shingles.len());
+fn number_repeats(shingles: &mut [u64]) {
+    let mut seen = std::collections::HashMap::new();
     for shingle in shingles.iter_mut() {
-        *shingle = table.numbered(*shingle);
+        let count = seen.entry(*shingle).or_insert(0u32);
+        if *count > 0 {
+            let numbered = pair_hash(*shingle, u64::from(*count));
+            *count += 1;
+            *shingle = numbered;
+        } else {
+            *count = 1;
+        }
     }
 }
 
-/// [`number_repeats`] and the high 32 bits kept, in one pass: the shingles a paragraph keeps.
-fn numbered_repeats(shingles: &[u64], table: &mut RepeatTable) -> Box<[u32]> {
-    table.reset(shingles.len());
-    shingles
-        .iter()
-        .map(|&shingle| (table.numbered(shingle) >> 32) as u32)
-        .collect()
-}
-
 impl RepeatTable {
-    /// Empties the table for `members` shingles.
+    /// Empties the table for at most `members` shingles. Slots stamped with an older
+    /// generation count as empty, so nothing is cleared.
     fn reset(&mut self, members: usize) {
         let capacity = (members * 2).next_power_of_two().max(16);
-        // A zero count marks an empty slot, so only the counts need clearing; keys are written
-        // before they are read.
-        self.counts.clear();
-        self.counts.resize(capacity, 0);
-        if self.keys.len() < capacity {
-            self.keys.resize(capacity, 0);
+        if self.slots.len() < capacity {
+            self.slots.resize(capacity, RepeatSlot::default());
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Every stamp could now look current: clear them once in four billion resets.
+            self.slots.fill(RepeatSlot::default());
+            self.generation = 1;
         }
         self.mask = capacity - 1;
     }
@@ -313,29 +334,43 @@ impl RepeatTable {
     #[inline]
     fn numbered(&mut self, shingle: u64) -> u64 {
         // The hashes are uniform: their low bits pick the slot.
-        let mut slot = shingle as usize & self.mask;
+        let mut index = shingle as usize & self.mask;
         loop {
-            let count = self.counts[slot];
-            if count == 0 {
-                self.keys[slot] = shingle;
-                self.counts[slot] = 1;
+            let slot = &mut self.slots[index];
+            if slot.generation != self.generation {
+                *slot = RepeatSlot {
+                    key: shingle,
+                    count: 1,
+                    generation: self.generation,
+                };
                 return shingle;
             }
-            if self.keys[slot] == shingle {
-                self.counts[slot] = count + 1;
+            if slot.key == shingle {
+                let count = slot.count;
+                slot.count = count + 1;
                 return pair_hash(shingle, u64::from(count));
             }
-            slot = (slot + 1) & self.mask;
+            index = (index + 1) & self.mask;
         }
     }
 }
 
-/// The open-addressing table of [`number_repeats`], reused from paragraph to paragraph.
+/// Counts each shingle met so far in a paragraph (open addressing), reused from paragraph to
+/// paragraph: see [`number_repeats`].
 #[derive(Default)]
 struct RepeatTable {
-    keys: Vec<u64>,
-    counts: Vec<u32>,
+    slots: Vec<RepeatSlot>,
+    generation: u32,
     mask: usize,
+}
+
+/// One shingle and how often it was met, valid only if written in the table's current
+/// generation (older slots are empty).
+#[derive(Clone, Copy, Default)]
+struct RepeatSlot {
+    key: u64,
+    count: u32,
+    generation: u32,
 }
 
 /// For empty bin `i`, the bins to borrow from, in order: the same fixed sequence for every
@@ -497,13 +532,15 @@ pub fn best_earlier_matches(
     let mut starts = vec![0usize; partitions + 1];
     let mut next = starts.clone();
     let mut table = BandTable::default();
+    // Each item's MinHash, reached once rather than through its facts at every band.
+    let minhashes: Vec<&[u16; MINHASH_LEN]> = items.iter().map(|facts| facts.minhash()).collect();
     for band in 0..bands {
         keyed.clear();
         keyed.extend(
-            items
+            minhashes
                 .iter()
                 .enumerate()
-                .map(|(index, facts)| (mix(facts.band_key(band, rows)), index as u32)),
+                .map(|(index, values)| (mix(band_key(values, band, rows)), index as u32)),
         );
         // One partition (drafts of fewer than PARTITION_SIZE paragraphs) needs no sort.
         let ordered: &[(u64, u32)] = if partitions == 1 {
@@ -563,10 +600,18 @@ fn mix(key: u64) -> u64 {
 /// partition).
 #[derive(Default)]
 struct BandTable {
-    keys: Vec<u64>,
-    heads: Vec<u32>,
+    buckets: Vec<Bucket>,
     older: Vec<u32>,
+    /// Buckets written under another generation are empty: a reset clears nothing.
+    generation: u32,
     mask: usize,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Bucket {
+    key: u64,
+    head: u32,
+    generation: u32,
 }
 
 const NONE: u32 = u32::MAX;
@@ -575,14 +620,18 @@ impl BandTable {
     /// Empties the table and sizes it for `members` (buffers only grow).
     fn reset(&mut self, members: usize) {
         let capacity = (members * 2).next_power_of_two().max(16);
-        if self.keys.len() < capacity {
-            self.keys.resize(capacity, 0);
-            self.heads.resize(capacity, NONE);
+        if self.buckets.len() < capacity {
+            self.buckets.resize(capacity, Bucket::default());
         }
         if self.older.len() < members {
             self.older.resize(members, NONE);
         }
-        self.heads[..capacity].fill(NONE);
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Every bucket could now look current: clear them once in four billion resets.
+            self.buckets.fill(Bucket::default());
+            self.generation = 1;
+        }
         self.mask = capacity - 1;
     }
 
@@ -592,15 +641,19 @@ impl BandTable {
         // Bits below the partition bits, which are the same for every key here.
         let mut slot = (key >> 24) as usize & self.mask;
         loop {
-            let head = self.heads[slot];
-            if head == NONE {
-                self.keys[slot] = key;
-                self.heads[slot] = item;
+            let bucket = &mut self.buckets[slot];
+            if bucket.generation != self.generation {
+                *bucket = Bucket {
+                    key,
+                    head: item,
+                    generation: self.generation,
+                };
                 self.older[item as usize] = NONE;
                 return None;
             }
-            if self.keys[slot] == key {
-                self.heads[slot] = item;
+            if bucket.key == key {
+                let head = bucket.head;
+                bucket.head = item;
                 self.older[item as usize] = head;
                 return Some(head);
             }
@@ -1021,7 +1074,7 @@ mod tests {
         if hashes.len() == 1 {
             shingles.push(hashes[0]);
         }
-        number_repeats(&mut shingles, &mut RepeatTable::default());
+        number_repeats(&mut shingles);
         (
             hashes.len() as u32,
             xxh3_64_with_seed(normalized.as_bytes(), SEED),
@@ -1085,6 +1138,23 @@ mod tests {
                         .expect("a paragraph with shingles fills a bin")
                 });
             values[bin] = source[borrowed];
+        }
+    }
+
+    proptest::proptest! {
+        /// The four-row shortcut packs a band as the general fold over its rows does.
+        #[test]
+        fn band_keys_equal_the_fold_over_rows(values in proptest::collection::vec(proptest::num::u16::ANY, MINHASH_LEN)) {
+            let values: [u16; MINHASH_LEN] = values.try_into().expect("MINHASH_LEN values");
+            for rows in 1..=4 {
+                for band in 0..MINHASH_LEN / rows {
+                    let folded = values[band * rows..(band + 1) * rows]
+                        .iter()
+                        .rev()
+                        .fold(0u64, |packed, &value| (packed << 16) | u64::from(value));
+                    proptest::prop_assert_eq!(band_key(&values, band, rows), folded);
+                }
+            }
         }
     }
 
