@@ -1060,7 +1060,8 @@ impl BlockScan {
         stream.push_block(text, span);
         let mut quotations = Vec::new();
         find_quotations(text, span, &mut quotations);
-        let mut uses = block_acronyms(text, &stream, gazetteer);
+        let notable = normalize::notable_tokens(&stream.tokens);
+        let mut uses = block_acronyms(text, &stream, &notable, gazetteer);
         let names = gazetteer.find_names(&stream);
         let skipped = kind == BlockKind::Quote || is_shouted(text);
         classify_acronyms(text, &mut uses, skipped, &quotations, gazetteer);
@@ -1128,12 +1129,18 @@ impl BlockScans {
 }
 
 /// The acronyms of one block (the whole of `text`), sorted by position; `block` is 0 until the
-/// draft is put together.
-fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<AcronymUse> {
+/// draft is put together. `notable`: the stream's [`normalize::notable_tokens`], the only words
+/// an acronym can be or begin.
+fn block_acronyms(
+    text: &str,
+    stream: &Stream,
+    notable: &[u32],
+    gazetteer: &Gazetteer,
+) -> Vec<AcronymUse> {
     let span = TextRange::new(0, text.len());
     let mut hits: Vec<AcronymHit> = Vec::new();
     let mut uses: Vec<AcronymUse> = Vec::new();
-    gazetteer.find_acronyms_in_block(text, span, &stream.tokens, &mut hits);
+    gazetteer.find_acronyms_in_block(text, span, &stream.tokens, notable, &mut hits);
     for hit in &hits {
         let written = hit.raw.slice(text);
         // A configured dotted form ("U.N.") is the same acronym as "UN".
@@ -1161,13 +1168,13 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
     let mut next_hit = 0;
     // The parts of a hyphenated word, reused from one candidate word to the next.
     let mut parts: Vec<TextRange> = Vec::new();
-    for token in &stream.tokens {
+    for token in notable.iter().map(|&i| &stream.tokens[i as usize]) {
         let word = token.word();
         if word.start < skip_until {
             continue;
         }
         // Most words are not acronyms: only capitals after the first letter, a digit
-        // or a dotted initial make one worth looking at.
+        // or a dotted initial make one worth looking at (all of them notable).
         if !may_be_acronym(token) {
             continue;
         }
@@ -1271,7 +1278,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
     }
     // "WE, the Leaders", "REAFFIRMING our commitment", "FACT SHEET: …", "WASHINGTON –":
     // capitals that open a block in the manner of a heading, not acronyms.
-    let mut shouted = shouted_runs(text, stream.tokens.iter(), gazetteer);
+    let mut shouted = shouted_runs(text, &stream.tokens, notable, gazetteer);
     shouted.extend(lead_in(text, span, stream.block_words(0), gazetteer));
     for run in shouted {
         for u in uses.iter_mut().filter(|u| run.contains_range(u.raw)) {
@@ -1446,9 +1453,12 @@ fn lead_in(
 /// Runs of capitalized words inside a block that are shouting, not acronyms: "A. TOWARD A MORE
 /// SECURE AND STABLE WORLD", "HMS QUEEN ELIZABETH", "RED FLAG". Three or more words in
 /// capitals, or two when one of them is a longer word sherpa does not know as an acronym.
-fn shouted_runs<'t>(
+/// `notable`: the block's [`normalize::notable_tokens`]; every word in capitals is one, and
+/// any other word ends a run.
+fn shouted_runs(
     text: &str,
-    block_tokens: impl Iterator<Item = &'t Token>,
+    tokens: &[Token],
+    notable: &[u32],
     gazetteer: &Gazetteer,
 ) -> Vec<TextRange> {
     let mut runs = Vec::new();
@@ -1472,13 +1482,20 @@ fn shouted_runs<'t>(
         }
         run.clear();
     };
-    let mut previous_end: Option<usize> = None;
-    for token in block_tokens {
+    let mut last_index: Option<usize> = None;
+    for index in notable.iter().map(|&i| i as usize) {
+        // A plain lower-case word between the last notable word and this one ended the run.
+        if last_index.is_some_and(|last| last + 1 != index) {
+            flush(&mut run, &mut runs);
+        }
+        last_index = Some(index);
+        let token = &tokens[index];
         let word = token.word();
         // Capitals only (a possessive "’s" aside): decided from the token's shape.
         let caps = token.capitalized() && token.has(Token::ALPHA) && !token.has(Token::LOWER);
         // Looked at only where it decides something: a word in capitals after others.
         let joined = || {
+            let previous_end = index.checked_sub(1).map(|i| tokens[i].word().end);
             previous_end.is_none_or(|end| {
                 text[end..word.start]
                     .chars()
@@ -1491,7 +1508,6 @@ fn shouted_runs<'t>(
         if caps {
             run.push(word);
         }
-        previous_end = Some(word.end);
     }
     flush(&mut run, &mut runs);
     runs

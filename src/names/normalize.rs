@@ -103,6 +103,20 @@ impl Token {
     }
 }
 
+/// The indices of the `tokens` that are not plain lower-case words: capitalized, with a capital
+/// or a digit inside, or not plain ASCII (a joiner, a wider letter, a possessive). Acronyms and
+/// shouted capitals are only ever among these, a small share of a draft's words, so the passes
+/// that look for them read these instead of every token.
+pub fn notable_tokens(tokens: &[Token]) -> Vec<u32> {
+    const NOTABLE: u8 = Token::FIRST_UPPER | Token::FIRST_DIGIT | Token::MORE_CAPS;
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.shape & NOTABLE != 0 || !t.has(Token::PLAIN))
+        .map(|(i, _)| i as u32)
+        .collect()
+}
+
 /// The shape flags of a word (see [`Token`]).
 fn shape(word: &str) -> u8 {
     let mut shape = 0;
