@@ -1,6 +1,7 @@
 //! What the names rules know about one draft: where organizations are named, which acronyms are
 //! used, and which the draft defines. Computed once per draft and shared by the five rules.
 
+use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
 
 use super::config::NamesSettings;
@@ -212,10 +213,18 @@ impl Analysis {
     /// The analysis of a draft, every block scanned afresh (each scan dropped once used).
     pub fn new(doc: &Document, settings: Arc<NamesSettings>) -> Self {
         let gazetteer = settings.gazetteer();
-        let scans = doc
-            .blocks()
-            .iter()
-            .map(|block| BlockScan::new(doc.block_text(block), block.kind, gazetteer));
+        // Each scan is dropped once its block is put in the analysis, before the next block
+        // is scanned: the next scan writes in its buffers instead of allocating its own.
+        let spare = RefCell::new(ScanBuffers::default());
+        let scans = doc.blocks().iter().map(|block| RecycledScan {
+            scan: BlockScan::with_buffers(
+                doc.block_text(block),
+                block.kind,
+                gazetteer,
+                spare.take(),
+            ),
+            spare: &spare,
+        });
         Self::from_scans(doc, Arc::clone(&settings), scans, None)
     }
 
@@ -1050,13 +1059,71 @@ fn block_definitions(
     out
 }
 
+/// The buffers of a block scan's word stream, emptied, for another scan to write in.
+#[derive(Default)]
+struct ScanBuffers {
+    text: String,
+    tokens: Vec<Token>,
+    blocks: Vec<std::ops::Range<usize>>,
+}
+
+/// A scan made in batch whose buffers go back to `spare` when it is dropped.
+struct RecycledScan<'s> {
+    scan: BlockScan,
+    spare: &'s RefCell<ScanBuffers>,
+}
+
+impl AsRef<BlockScan> for RecycledScan<'_> {
+    fn as_ref(&self) -> &BlockScan {
+        &self.scan
+    }
+}
+
+impl Drop for RecycledScan<'_> {
+    fn drop(&mut self) {
+        let stream = &mut self.scan.stream;
+        self.spare.replace(ScanBuffers {
+            text: std::mem::take(&mut stream.text),
+            tokens: std::mem::take(&mut stream.tokens),
+            blocks: std::mem::take(&mut stream.blocks),
+        });
+    }
+}
+
 impl BlockScan {
     pub fn new(text: &str, kind: BlockKind, gazetteer: &Gazetteer) -> Self {
+        Self::with_buffers(text, kind, gazetteer, ScanBuffers::default())
+    }
+
+    /// [`BlockScan::new`], its word stream written in `buffers` (whatever they hold is
+    /// dropped).
+    fn with_buffers(
+        text: &str,
+        kind: BlockKind,
+        gazetteer: &Gazetteer,
+        buffers: ScanBuffers,
+    ) -> Self {
         let span = TextRange::new(0, text.len());
-        let mut stream = Stream::default();
-        // Sized once: growing it word by word was a tenth of the scan. (The text is written in
-        // a buffer of its own and moved in.)
-        stream.tokens.reserve(text.len() / 5 + 1);
+        let ScanBuffers {
+            text: mut stream_text,
+            mut tokens,
+            mut blocks,
+        } = buffers;
+        stream_text.clear();
+        blocks.clear();
+        // Sized once: growing it word by word was a tenth of the scan. Too small, a new one
+        // rather than growing it (which would copy what it held). (The text is written in its
+        // buffer, or one of its own, and moved in.)
+        let capacity = text.len() / 5 + 1;
+        if tokens.capacity() < capacity {
+            tokens = Vec::with_capacity(capacity);
+        }
+        tokens.clear();
+        let mut stream = Stream {
+            text: stream_text,
+            tokens,
+            blocks,
+        };
         stream.push_block(text, span);
         let mut quotations = Vec::new();
         find_quotations(text, span, &mut quotations);
@@ -1067,12 +1134,10 @@ impl BlockScan {
         classify_acronyms(text, &mut uses, skipped, &quotations, gazetteer);
         let definitions = block_definitions(text, &uses, &names, gazetteer);
         let heading = kind == BlockKind::Heading;
+        let (anywhere, first) = looks_like_heading(text);
         Self {
             skipped,
-            heading_like: [
-                heading || looks_like_heading(text, false),
-                heading || looks_like_heading(text, true),
-            ],
+            heading_like: [heading || anywhere, heading || first],
             quotations,
             stream,
             uses,
@@ -1693,15 +1758,17 @@ fn is_shouted(block: &str) -> bool {
     upper >= 5 && lower * 10 <= upper
 }
 
-/// A short line without sentence punctuation, or the draft's first block (its title, however
-/// long) when it does not end like a sentence.
-fn looks_like_heading(block: &str, first: bool) -> bool {
+/// Whether a block looks like a heading anywhere in a draft (a short line without sentence
+/// punctuation), and as the draft's first block (its title, however long, when it does not end
+/// like a sentence).
+fn looks_like_heading(block: &str) -> (bool, bool) {
     let trimmed = block.trim_end();
     let ends_sentence = trimmed
         .chars()
         .next_back()
         .is_some_and(|c| matches!(c, '.' | ';' | ':' | '!' | '?' | ',' | '”' | '"' | '»'));
-    !ends_sentence && (first || trimmed.split_whitespace().nth(16).is_none())
+    let short = || trimmed.split_whitespace().nth(16).is_none();
+    (!ends_sentence && short(), !ends_sentence)
 }
 
 /// Quoted spans of four words or more inside a block: quotations of other texts.
@@ -2277,6 +2344,41 @@ mod tests {
             "Partnership for Accelerating Clean Energy"
         );
         assert_eq!(schwartz_hearst("Group of Seven", "G7"), None);
+    }
+
+    /// In batch, each block's scan writes in the buffers of the one before: what it finds is
+    /// what a scan of its own finds, in blocks shorter and longer than the one before.
+    #[test]
+    fn scans_in_reused_buffers_equal_scans_of_their_own() {
+        let text = "The Shanghai Cooperation Organization (SCO) and the CSTO met in Minsk on the \
+                    Union State of Belarus and Russia, with the EAEU, the CIS and the World \
+                    Health Organisation present.\n\nSCO.\n\nA. TOWARD A MORE SECURE WORLD\n\n\
+                    The Partnership for Accelerating Clean Energy (PACE) met the NGOs of the \
+                    U.N. and the WHO’s experts in Geneva, and the Partnership to Accelerate \
+                    Clean Energy grew.\n\nIt did.\n";
+        let doc = Document::new(text, DocumentKind::Plain);
+        let settings = Arc::new(NamesSettings::default());
+        let gazetteer = settings.gazetteer();
+        let scans = Arc::new(BlockScans::new(&doc, &settings, |_, text, kind| {
+            Arc::new(BlockScan::new(text, kind, gazetteer))
+        }));
+        let reused = Analysis::new(&doc, Arc::clone(&settings));
+        let own = Analysis::from_kept_scans(&doc, Arc::clone(&settings), scans);
+        assert!(reused.stream.blocks.len() >= 5);
+        assert_eq!(reused.stream.text, own.stream.text);
+        assert_eq!(reused.stream.tokens, own.stream.tokens);
+        assert_eq!(reused.stream.blocks, own.stream.blocks);
+        let debug = |analysis: &Analysis| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                analysis.blocks,
+                analysis.acronyms,
+                analysis.mentions,
+                analysis.definitions,
+                analysis.quotations
+            )
+        };
+        assert_eq!(debug(&reused), debug(&own));
     }
 
     /// A name never runs from one paragraph into the next, whether the draft is searched in
