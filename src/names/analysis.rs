@@ -1,6 +1,7 @@
 //! What the names rules know about one draft: where organizations are named, which acronyms are
 //! used, and which the draft defines. Computed once per draft and shared by the five rules.
 
+use std::cell::RefCell;
 use std::sync::{Arc, OnceLock};
 
 use super::config::NamesSettings;
@@ -212,10 +213,18 @@ impl Analysis {
     /// The analysis of a draft, every block scanned afresh (each scan dropped once used).
     pub fn new(doc: &Document, settings: Arc<NamesSettings>) -> Self {
         let gazetteer = settings.gazetteer();
-        let scans = doc
-            .blocks()
-            .iter()
-            .map(|block| BlockScan::new(doc.block_text(block), block.kind, gazetteer));
+        // Each scan is dropped once its block is put in the analysis, before the next block
+        // is scanned: the next scan writes in its buffers instead of allocating its own.
+        let spare = RefCell::new(ScanBuffers::default());
+        let scans = doc.blocks().iter().map(|block| RecycledScan {
+            scan: BlockScan::with_buffers(
+                doc.block_text(block),
+                block.kind,
+                gazetteer,
+                spare.take(),
+            ),
+            spare: &spare,
+        });
         Self::from_scans(doc, Arc::clone(&settings), scans, None)
     }
 
@@ -1050,28 +1059,85 @@ fn block_definitions(
     out
 }
 
+/// The buffers of a block scan's word stream, emptied, for another scan to write in.
+#[derive(Default)]
+struct ScanBuffers {
+    text: String,
+    tokens: Vec<Token>,
+    blocks: Vec<std::ops::Range<usize>>,
+}
+
+/// A scan made in batch whose buffers go back to `spare` when it is dropped.
+struct RecycledScan<'s> {
+    scan: BlockScan,
+    spare: &'s RefCell<ScanBuffers>,
+}
+
+impl AsRef<BlockScan> for RecycledScan<'_> {
+    fn as_ref(&self) -> &BlockScan {
+        &self.scan
+    }
+}
+
+impl Drop for RecycledScan<'_> {
+    fn drop(&mut self) {
+        let stream = &mut self.scan.stream;
+        self.spare.replace(ScanBuffers {
+            text: std::mem::take(&mut stream.text),
+            tokens: std::mem::take(&mut stream.tokens),
+            blocks: std::mem::take(&mut stream.blocks),
+        });
+    }
+}
+
 impl BlockScan {
     pub fn new(text: &str, kind: BlockKind, gazetteer: &Gazetteer) -> Self {
+        Self::with_buffers(text, kind, gazetteer, ScanBuffers::default())
+    }
+
+    /// [`BlockScan::new`], its word stream written in `buffers` (whatever they hold is
+    /// dropped).
+    fn with_buffers(
+        text: &str,
+        kind: BlockKind,
+        gazetteer: &Gazetteer,
+        buffers: ScanBuffers,
+    ) -> Self {
         let span = TextRange::new(0, text.len());
-        let mut stream = Stream::default();
-        // Sized once: growing it word by word was a tenth of the scan. (The text is written in
-        // a buffer of its own and moved in.)
-        stream.tokens.reserve(text.len() / 5 + 1);
+        let ScanBuffers {
+            text: mut stream_text,
+            mut tokens,
+            mut blocks,
+        } = buffers;
+        stream_text.clear();
+        blocks.clear();
+        // Sized once: growing it word by word was a tenth of the scan. Too small, a new one
+        // rather than growing it (which would copy what it held). (The text is written in its
+        // buffer, or one of its own, and moved in.)
+        let capacity = text.len() / 5 + 1;
+        if tokens.capacity() < capacity {
+            tokens = Vec::with_capacity(capacity);
+        }
+        tokens.clear();
+        let mut stream = Stream {
+            text: stream_text,
+            tokens,
+            blocks,
+        };
         stream.push_block(text, span);
         let mut quotations = Vec::new();
         find_quotations(text, span, &mut quotations);
-        let mut uses = block_acronyms(text, &stream, gazetteer);
+        let notable = normalize::notable_tokens(&stream.tokens);
+        let mut uses = block_acronyms(text, &stream, &notable, gazetteer);
         let names = gazetteer.find_names(&stream);
         let skipped = kind == BlockKind::Quote || is_shouted(text);
         classify_acronyms(text, &mut uses, skipped, &quotations, gazetteer);
         let definitions = block_definitions(text, &uses, &names, gazetteer);
         let heading = kind == BlockKind::Heading;
+        let (anywhere, first) = looks_like_heading(text);
         Self {
             skipped,
-            heading_like: [
-                heading || looks_like_heading(text, false),
-                heading || looks_like_heading(text, true),
-            ],
+            heading_like: [heading || anywhere, heading || first],
             quotations,
             stream,
             uses,
@@ -1128,12 +1194,18 @@ impl BlockScans {
 }
 
 /// The acronyms of one block (the whole of `text`), sorted by position; `block` is 0 until the
-/// draft is put together.
-fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<AcronymUse> {
+/// draft is put together. `notable`: the stream's [`normalize::notable_tokens`], the only words
+/// an acronym can be or begin.
+fn block_acronyms(
+    text: &str,
+    stream: &Stream,
+    notable: &[u32],
+    gazetteer: &Gazetteer,
+) -> Vec<AcronymUse> {
     let span = TextRange::new(0, text.len());
     let mut hits: Vec<AcronymHit> = Vec::new();
     let mut uses: Vec<AcronymUse> = Vec::new();
-    gazetteer.find_acronyms_in_block(text, span, &stream.tokens, &mut hits);
+    gazetteer.find_acronyms_in_block(text, span, &stream.tokens, notable, &mut hits);
     for hit in &hits {
         let written = hit.raw.slice(text);
         // A configured dotted form ("U.N.") is the same acronym as "UN".
@@ -1161,13 +1233,13 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
     let mut next_hit = 0;
     // The parts of a hyphenated word, reused from one candidate word to the next.
     let mut parts: Vec<TextRange> = Vec::new();
-    for token in &stream.tokens {
+    for token in notable.iter().map(|&i| &stream.tokens[i as usize]) {
         let word = token.word();
         if word.start < skip_until {
             continue;
         }
         // Most words are not acronyms: only capitals after the first letter, a digit
-        // or a dotted initial make one worth looking at.
+        // or a dotted initial make one worth looking at (all of them notable).
         if !may_be_acronym(token) {
             continue;
         }
@@ -1271,7 +1343,7 @@ fn block_acronyms(text: &str, stream: &Stream, gazetteer: &Gazetteer) -> Vec<Acr
     }
     // "WE, the Leaders", "REAFFIRMING our commitment", "FACT SHEET: …", "WASHINGTON –":
     // capitals that open a block in the manner of a heading, not acronyms.
-    let mut shouted = shouted_runs(text, stream.tokens.iter(), gazetteer);
+    let mut shouted = shouted_runs(text, &stream.tokens, notable, gazetteer);
     shouted.extend(lead_in(text, span, stream.block_words(0), gazetteer));
     for run in shouted {
         for u in uses.iter_mut().filter(|u| run.contains_range(u.raw)) {
@@ -1446,9 +1518,12 @@ fn lead_in(
 /// Runs of capitalized words inside a block that are shouting, not acronyms: "A. TOWARD A MORE
 /// SECURE AND STABLE WORLD", "HMS QUEEN ELIZABETH", "RED FLAG". Three or more words in
 /// capitals, or two when one of them is a longer word sherpa does not know as an acronym.
-fn shouted_runs<'t>(
+/// `notable`: the block's [`normalize::notable_tokens`]; every word in capitals is one, and
+/// any other word ends a run.
+fn shouted_runs(
     text: &str,
-    block_tokens: impl Iterator<Item = &'t Token>,
+    tokens: &[Token],
+    notable: &[u32],
     gazetteer: &Gazetteer,
 ) -> Vec<TextRange> {
     let mut runs = Vec::new();
@@ -1472,13 +1547,20 @@ fn shouted_runs<'t>(
         }
         run.clear();
     };
-    let mut previous_end: Option<usize> = None;
-    for token in block_tokens {
+    let mut last_index: Option<usize> = None;
+    for index in notable.iter().map(|&i| i as usize) {
+        // A plain lower-case word between the last notable word and this one ended the run.
+        if last_index.is_some_and(|last| last + 1 != index) {
+            flush(&mut run, &mut runs);
+        }
+        last_index = Some(index);
+        let token = &tokens[index];
         let word = token.word();
         // Capitals only (a possessive "’s" aside): decided from the token's shape.
         let caps = token.capitalized() && token.has(Token::ALPHA) && !token.has(Token::LOWER);
         // Looked at only where it decides something: a word in capitals after others.
         let joined = || {
+            let previous_end = index.checked_sub(1).map(|i| tokens[i].word().end);
             previous_end.is_none_or(|end| {
                 text[end..word.start]
                     .chars()
@@ -1491,7 +1573,6 @@ fn shouted_runs<'t>(
         if caps {
             run.push(word);
         }
-        previous_end = Some(word.end);
     }
     flush(&mut run, &mut runs);
     runs
@@ -1677,15 +1758,17 @@ fn is_shouted(block: &str) -> bool {
     upper >= 5 && lower * 10 <= upper
 }
 
-/// A short line without sentence punctuation, or the draft's first block (its title, however
-/// long) when it does not end like a sentence.
-fn looks_like_heading(block: &str, first: bool) -> bool {
+/// Whether a block looks like a heading anywhere in a draft (a short line without sentence
+/// punctuation), and as the draft's first block (its title, however long, when it does not end
+/// like a sentence).
+fn looks_like_heading(block: &str) -> (bool, bool) {
     let trimmed = block.trim_end();
     let ends_sentence = trimmed
         .chars()
         .next_back()
         .is_some_and(|c| matches!(c, '.' | ';' | ':' | '!' | '?' | ',' | '”' | '"' | '»'));
-    !ends_sentence && (first || trimmed.split_whitespace().nth(16).is_none())
+    let short = || trimmed.split_whitespace().nth(16).is_none();
+    (!ends_sentence && short(), !ends_sentence)
 }
 
 /// Quoted spans of four words or more inside a block: quotations of other texts.
@@ -2261,6 +2344,41 @@ mod tests {
             "Partnership for Accelerating Clean Energy"
         );
         assert_eq!(schwartz_hearst("Group of Seven", "G7"), None);
+    }
+
+    /// In batch, each block's scan writes in the buffers of the one before: what it finds is
+    /// what a scan of its own finds, in blocks shorter and longer than the one before.
+    #[test]
+    fn scans_in_reused_buffers_equal_scans_of_their_own() {
+        let text = "The Shanghai Cooperation Organization (SCO) and the CSTO met in Minsk on the \
+                    Union State of Belarus and Russia, with the EAEU, the CIS and the World \
+                    Health Organisation present.\n\nSCO.\n\nA. TOWARD A MORE SECURE WORLD\n\n\
+                    The Partnership for Accelerating Clean Energy (PACE) met the NGOs of the \
+                    U.N. and the WHO’s experts in Geneva, and the Partnership to Accelerate \
+                    Clean Energy grew.\n\nIt did.\n";
+        let doc = Document::new(text, DocumentKind::Plain);
+        let settings = Arc::new(NamesSettings::default());
+        let gazetteer = settings.gazetteer();
+        let scans = Arc::new(BlockScans::new(&doc, &settings, |_, text, kind| {
+            Arc::new(BlockScan::new(text, kind, gazetteer))
+        }));
+        let reused = Analysis::new(&doc, Arc::clone(&settings));
+        let own = Analysis::from_kept_scans(&doc, Arc::clone(&settings), scans);
+        assert!(reused.stream.blocks.len() >= 5);
+        assert_eq!(reused.stream.text, own.stream.text);
+        assert_eq!(reused.stream.tokens, own.stream.tokens);
+        assert_eq!(reused.stream.blocks, own.stream.blocks);
+        let debug = |analysis: &Analysis| {
+            format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                analysis.blocks,
+                analysis.acronyms,
+                analysis.mentions,
+                analysis.definitions,
+                analysis.quotations
+            )
+        };
+        assert_eq!(debug(&reused), debug(&own));
     }
 
     /// A name never runs from one paragraph into the next, whether the draft is searched in

@@ -81,6 +81,9 @@ pub struct Gazetteer {
     /// Every acronym starts with a letter or digit, so only where a word or a part of a
     /// hyphenated word starts (see [`Gazetteer::find_acronyms_in_block`]).
     acronyms_start_words: bool,
+    /// Some acronym starts with an ASCII small letter ("eu-LISA"), so plain lower-case words
+    /// may start one too (see [`Gazetteer::find_acronyms_in_block`]).
+    acronyms_start_lower: bool,
     acronym_owner: FastMap<String, OrgId>,
     /// "EUROPOL", "GAVI": acronyms written as names ("Europol", "Gavi"), in capitals.
     shouted_owner: FastMap<String, OrgId>,
@@ -204,6 +207,9 @@ impl Gazetteer {
         let acronyms_start_words = acronym_list
             .iter()
             .all(|(a, _)| a.chars().next().is_none_or(is_word_char));
+        let acronyms_start_lower = acronym_list
+            .iter()
+            .any(|(a, _)| a.as_bytes().first().is_some_and(u8::is_ascii_lowercase));
         let acronym_patterns = acronym_list.iter().map(|&(_, id)| id).collect();
 
         Self {
@@ -217,6 +223,7 @@ impl Gazetteer {
             acronyms,
             acronym_patterns,
             acronyms_start_words,
+            acronyms_start_lower,
             acronym_owner,
             shouted_owner,
             well_known_terms: terms.well_known.into_iter().collect(),
@@ -305,17 +312,36 @@ impl Gazetteer {
 
 impl Gazetteer {
     /// [`Gazetteer::find_acronyms`] for a block whose words (`words(text, span)`) are `tokens`:
-    /// where an acronym may start is read from the words instead of every byte.
+    /// where an acronym may start is read from the words instead of every byte. `notable`:
+    /// the indices of the tokens that are not plain lower-case words (see
+    /// [`normalize::notable_tokens`]); when no acronym starts with a small letter, the others
+    /// start none and hold no part that could, so only these are read.
     pub fn find_acronyms_in_block(
         &self,
         text: &str,
         span: TextRange,
         tokens: &[Token],
+        notable: &[u32],
         out: &mut Vec<AcronymHit>,
     ) {
         if !self.acronyms_start_words {
             return self.find_acronyms(text, span, out);
         }
+        if self.acronyms_start_lower {
+            self.find_acronyms_at_tokens(text, span, tokens.iter(), out);
+        } else {
+            let notable = notable.iter().map(|&i| &tokens[i as usize]);
+            self.find_acronyms_at_tokens(text, span, notable, out);
+        }
+    }
+
+    fn find_acronyms_at_tokens<'t>(
+        &self,
+        text: &str,
+        span: TextRange,
+        tokens: impl Iterator<Item = &'t Token>,
+        out: &mut Vec<AcronymHit>,
+    ) {
         let haystack = span.slice(text);
         let bytes = haystack.as_bytes();
         let accept = |start, end| on_word_boundaries(haystack, start, end);
@@ -1128,10 +1154,12 @@ mod anchored_equals_reference {
             g.find_acronyms(text, span, &mut hits);
             if let Some(tokens) = stream.blocks.get(index) {
                 let mut from_words = Vec::new();
+                let tokens = &stream.tokens[tokens.clone()];
                 g.find_acronyms_in_block(
                     text,
                     span,
-                    &stream.tokens[tokens.clone()],
+                    tokens,
+                    &normalize::notable_tokens(tokens),
                     &mut from_words,
                 );
                 let key = |h: &AcronymHit| (h.raw, h.org);

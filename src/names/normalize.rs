@@ -103,6 +103,20 @@ impl Token {
     }
 }
 
+/// The indices of the `tokens` that are not plain lower-case words: capitalized, with a capital
+/// or a digit inside, or not plain ASCII (a joiner, a wider letter, a possessive). Acronyms and
+/// shouted capitals are only ever among these, a small share of a draft's words, so the passes
+/// that look for them read these instead of every token.
+pub fn notable_tokens(tokens: &[Token]) -> Vec<u32> {
+    const NOTABLE: u8 = Token::FIRST_UPPER | Token::FIRST_DIGIT | Token::MORE_CAPS;
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.shape & NOTABLE != 0 || !t.has(Token::PLAIN))
+        .map(|(i, _)| i as u32)
+        .collect()
+}
+
 /// The shape flags of a word (see [`Token`]).
 fn shape(word: &str) -> u8 {
     let mut shape = 0;
@@ -171,7 +185,19 @@ impl Stream {
         // The block's normalized text is written as bytes (eight at a time for most words),
         // then checked and appended once.
         let base = self.text.len();
-        let mut out: Vec<u8> = Vec::with_capacity(span.len() + 16);
+        // A stream's first block is written in the text's own buffer (which a batch reuses
+        // from one block's scan to the next).
+        let mut out: Vec<u8> = if self.text.is_empty() {
+            let buffer = std::mem::take(&mut self.text).into_bytes();
+            // Too small: a new one, rather than growing it (which would copy what it held).
+            if buffer.capacity() < span.len() + 16 {
+                Vec::with_capacity(span.len() + 16)
+            } else {
+                buffer
+            }
+        } else {
+            Vec::with_capacity(span.len() + 16)
+        };
         let bytes = text.as_bytes();
         let end = span.end;
         let mut at = span.start;
@@ -265,7 +291,7 @@ impl Stream {
         }
         out.push(HARD as u8);
         if self.text.is_empty() {
-            // A block scanned by itself: its buffer becomes the text, not copied into it.
+            // The stream's first block: its buffer becomes the text, not copied into it.
             self.text = String::from_utf8(out).expect("normalized text is UTF-8");
         } else {
             self.text
