@@ -248,25 +248,38 @@ impl Analysis {
         kept_scans: Option<Arc<BlockScans>>,
     ) -> Self {
         let text = doc.text();
+        // With kept scans, what the draft-wide vectors will hold is known: each is sized once,
+        // since growing one copies what it holds (megabytes in a long draft).
+        let total = |count: fn(&BlockScan) -> usize| {
+            kept_scans
+                .as_ref()
+                .map(|kept| kept.scans.iter().map(|scan| count(scan)).sum::<usize>())
+        };
+        let mut name_hits: Vec<NameHit> =
+            Vec::with_capacity(total(|scan| scan.names.len()).unwrap_or(0));
+        let mut definitions: Vec<BlockDefinition> =
+            Vec::with_capacity(total(|scan| scan.definitions.len()).unwrap_or(0));
         let mut stream = Stream::default();
-        stream.text.reserve(text.len() + doc.blocks().len());
-        stream.tokens.reserve(text.len() / 6);
+        stream.text.reserve(
+            total(|scan| scan.stream.text.len()).unwrap_or(text.len() + doc.blocks().len()),
+        );
+        stream
+            .tokens
+            .reserve(total(|scan| scan.stream.tokens.len()).unwrap_or(text.len() / 6));
         let mut analysis = Analysis {
             settings,
             blocks: Vec::with_capacity(doc.blocks().len()),
             stream,
             mentions: Vec::new(),
-            acronyms: Vec::new(),
+            acronyms: Vec::with_capacity(total(|scan| scan.uses.len()).unwrap_or(0)),
             definitions: Vec::new(),
             learned: Vec::new(),
             meanings: FastMap::default(),
-            quotations: Vec::new(),
+            quotations: Vec::with_capacity(total(|scan| scan.quotations.len()).unwrap_or(0)),
             block_text_starts: Vec::with_capacity(doc.blocks().len()),
             kept_scans,
             mention_ranges: OnceLock::new(),
         };
-        let mut name_hits: Vec<NameHit> = Vec::new();
-        let mut definitions: Vec<BlockDefinition> = Vec::new();
         for (index, (block, scan)) in doc.blocks().iter().zip(scans).enumerate() {
             let scan = scan.as_ref();
             let base = block.span.start;
