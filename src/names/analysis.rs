@@ -2361,6 +2361,19 @@ mod tests {
 
     /// In batch, each block's scan writes in the buffers of the one before: what it finds is
     /// what a scan of its own finds, in blocks shorter and longer than the one before.
+    /// The analysis of `doc` as `sherpa check` builds it (one pass, block scans in reused
+    /// buffers) and as the language server does (from block scans kept one by one).
+    fn batch_and_kept_analyses(doc: &Document) -> (Analysis, Analysis) {
+        let settings = Arc::new(NamesSettings::default());
+        let gazetteer = settings.gazetteer();
+        let scans = Arc::new(BlockScans::new(doc, &settings, |_, text, kind| {
+            Arc::new(BlockScan::new(text, kind, gazetteer))
+        }));
+        let batch = Analysis::new(doc, Arc::clone(&settings));
+        let kept = Analysis::from_kept_scans(doc, settings, scans);
+        (batch, kept)
+    }
+
     #[test]
     fn scans_in_reused_buffers_equal_scans_of_their_own() {
         let text = "The Shanghai Cooperation Organization (SCO) and the CSTO met in Minsk on the \
@@ -2370,13 +2383,7 @@ mod tests {
                     U.N. and the WHO’s experts in Geneva, and the Partnership to Accelerate \
                     Clean Energy grew.\n\nIt did.\n";
         let doc = Document::new(text, DocumentKind::Plain);
-        let settings = Arc::new(NamesSettings::default());
-        let gazetteer = settings.gazetteer();
-        let scans = Arc::new(BlockScans::new(&doc, &settings, |_, text, kind| {
-            Arc::new(BlockScan::new(text, kind, gazetteer))
-        }));
-        let reused = Analysis::new(&doc, Arc::clone(&settings));
-        let own = Analysis::from_kept_scans(&doc, Arc::clone(&settings), scans);
+        let (reused, own) = batch_and_kept_analyses(&doc);
         assert!(reused.stream.blocks.len() >= 5);
         assert_eq!(reused.stream.text, own.stream.text);
         assert_eq!(reused.stream.tokens, own.stream.tokens);
@@ -2400,13 +2407,7 @@ mod tests {
     fn phrases_are_found_within_one_block_in_both_searches() {
         let text = "Talks in St.\n\nPetersburg Forum opened. The St. Petersburg Forum met.\n";
         let doc = Document::new(text, DocumentKind::Plain);
-        let settings = Arc::new(NamesSettings::default());
-        let gazetteer = settings.gazetteer();
-        let scans = Arc::new(BlockScans::new(&doc, &settings, |_, text, kind| {
-            Arc::new(BlockScan::new(text, kind, gazetteer))
-        }));
-        let fresh = Analysis::new(&doc, Arc::clone(&settings));
-        let kept = Analysis::from_kept_scans(&doc, Arc::clone(&settings), scans);
+        let (fresh, kept) = batch_and_kept_analyses(&doc);
         // Two patterns and twenty (once searched in different ways).
         let fillers: Vec<String> = (0..18).map(|i| format!("unheard of name {i}")).collect();
         for many in [false, true] {
