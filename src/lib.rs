@@ -26,6 +26,12 @@ pub use diagnostic::{Applicability, Diagnostic, Edit, Fix, Related, Severity, Te
 pub use document::{Document, DocumentKind};
 pub use lint::{lint, lint_workspace};
 
+/// Maps and sets of the engine's hot paths, keyed by short strings, hashes or offsets: foldhash
+/// (fixed seed) costs a fraction of SipHash on such keys, and iterates in the same order in
+/// every run.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
+
 /// A repeatable stream of pseudo-random numbers for tests (xorshift64): each call gives one
 /// below its bound.
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::FastMap;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, TextRange};
 use crate::document::{Block, BlockKind, Document, DocumentKind};
@@ -458,7 +459,7 @@ struct CachedBlock {
 #[derive(Default)]
 struct KeptNamesScans {
     settings: Option<Arc<NamesSettings>>,
-    scans: HashMap<(BlockKind, u128), (Arc<BlockScan>, u64), foldhash::fast::FixedState>,
+    scans: FastMap<(BlockKind, u128), (Arc<BlockScan>, u64)>,
 }
 
 impl KeptNamesScans {
@@ -498,7 +499,7 @@ impl KeptNamesScans {
 pub struct LintCache {
     settings: Option<Arc<Settings>>,
     /// Keys are hashes already: a fast hasher (no SipHash) for one lookup per block and rule.
-    blocks: HashMap<BlockKey, CachedBlock, foldhash::fast::FixedState>,
+    blocks: FastMap<BlockKey, CachedBlock>,
     /// Paragraph fingerprints by the 128-bit xxh3 of the paragraph's text, with the run that
     /// last used them: a keystroke changes one paragraph, so the others' facts are reused.
     facts: HashMap<u128, (Arc<ParagraphFacts>, u64), ContentHashState>,

@@ -20,6 +20,7 @@ use std::sync::{LazyLock, OnceLock};
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
+use crate::FastMap;
 use crate::diagnostic::TextRange;
 use crate::text::{SentenceSpan, normalize_with_words, sentences_into};
 
@@ -729,8 +730,6 @@ fn consider_pair(
     true
 }
 
-type FixedMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-
 /// [`best_earlier_matches`] kept between versions of one draft (the language server re-runs it
 /// at every keystroke): the band buckets live on, and a new version only removes the items that
 /// went, adds the ones that came and re-verifies the items whose candidates changed, so an edit
@@ -755,7 +754,7 @@ pub struct IncrementalMatches {
     previous: Vec<u32>,
     next: Vec<u32>,
     /// Per band: the latest member of each bucket.
-    latest: Vec<FixedMap<u64, u32>>,
+    latest: Vec<FastMap<u64, u32>>,
     /// Slots to search again, and the update that last marked each (by slot).
     dirty: Vec<u32>,
     marked_in: Vec<u64>,
@@ -808,7 +807,7 @@ impl IncrementalMatches {
             self.threshold = threshold;
             self.rows = rows_per_band(threshold);
             self.bands = MINHASH_LEN / self.rows;
-            self.latest = (0..self.bands).map(|_| FixedMap::default()).collect();
+            self.latest = (0..self.bands).map(|_| FastMap::default()).collect();
         }
         self.update += 1;
         self.dirty.clear();
@@ -840,7 +839,7 @@ impl IncrementalMatches {
             self.threshold = threshold;
             self.rows = rows;
             self.bands = bands;
-            self.latest = (0..bands).map(|_| FixedMap::default()).collect();
+            self.latest = (0..bands).map(|_| FastMap::default()).collect();
         }
         let old_len = self.order.len();
         let removed: Vec<u32> = self.order[prefix..old_len - suffix].to_vec();

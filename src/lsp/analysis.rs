@@ -16,6 +16,7 @@ use super::config::CrossDraftScope;
 use super::convert::{self, Encoding, Text};
 use super::server::{CrossDraftPass, Outgoing, State, lock};
 use super::workspace::ScannedDraft;
+use crate::FastMap;
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, DocumentKind, TextChange};
@@ -359,7 +360,7 @@ pub fn publication(state: &State, uri: &Uri) -> Option<Publication> {
 /// publication of the draft can copy instead of serializing again.
 #[derive(Default)]
 pub struct WireCache {
-    fragments: HashMap<u128, Box<str>, foldhash::fast::FixedState>,
+    fragments: FastMap<u128, Box<str>>,
 }
 
 /// A diagnostic's identity on the wire: everything its JSON is made of (rule, severity,
@@ -421,8 +422,8 @@ impl Findings<'_> {
         cache: &mut WireCache,
     ) -> serde_json::Result<String> {
         let mut previous = std::mem::take(&mut cache.fragments);
-        let mut kept: HashMap<u128, Box<str>, foldhash::fast::FixedState> =
-            HashMap::with_capacity_and_hasher(previous.len(), Default::default());
+        let mut kept: FastMap<u128, Box<str>> =
+            FastMap::with_capacity_and_hasher(previous.len(), Default::default());
         // A `String` throughout (serde_json gives strings too), so the megabytes of a long
         // draft's publication are not checked for UTF-8 again at the end.
         let mut out =

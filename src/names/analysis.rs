@@ -9,11 +9,11 @@ use super::gazetteer::{
     AcronymHit, BitFilter, Form, Gazetteer, LOOSE_MIN_WORDS, NameHit, OrgId, PhraseMatcher,
 };
 use super::normalize::{self, HARD, Stream, Token};
-use super::{FastMap, FastSet};
 use crate::diagnostic::TextRange;
 use crate::document::{BlockKind, Document};
 use crate::range_index::RangeIndex;
 use crate::text::words;
+use crate::{FastMap, FastSet};
 
 /// An organization as this draft knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

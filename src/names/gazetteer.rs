@@ -9,9 +9,9 @@ use aho_corasick::{Anchored, MatchKind};
 use serde::Deserialize;
 
 use super::normalize::{self, Stream, Token};
-use super::{FastMap, FastSet};
 use crate::diagnostic::TextRange;
 use crate::text::is_word_char;
+use crate::{FastMap, FastSet};
 
 const GAZETTEER_TOML: &str = include_str!("../../data/gazetteer.toml");
 const TERMS_TOML: &str = include_str!("../../data/terms.toml");

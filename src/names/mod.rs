@@ -17,11 +17,6 @@ pub use config::{NamesSettings, Prefer};
 use crate::document::{BlockKind, Document};
 use crate::rules::Context;
 
-/// Maps and sets keyed by short strings and looked up per word: foldhash (fixed seed) costs a
-/// fraction of SipHash on such keys, and iterates in the same order in every run.
-pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
-
 /// The names facts of the draft being checked, shared by the five names rules.
 pub fn analysis(ctx: &Context<'_>) -> Arc<Analysis> {
     let settings = ctx.settings.names();

@@ -1,9 +1,10 @@
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::names::normalize::surface;
-use crate::names::{self, AcronymStyle, AcronymUse, DefinitionShape, FastMap, FastSet};
+use crate::names::{self, AcronymStyle, AcronymUse, DefinitionShape};
 use crate::rules::acronym_undefined::can_expand_in_place;
 use crate::rules::{Check, Context, NoOptions};
+use crate::{FastMap, FastSet};
 
 declare_rule! {
     /// ## What it does

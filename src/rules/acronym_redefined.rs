@@ -1,7 +1,8 @@
+use crate::FastMap;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::names::normalize::surface;
-use crate::names::{self, Definition, DefinitionShape, FastMap};
+use crate::names::{self, Definition, DefinitionShape};
 use crate::rules::{Check, Context, NoOptions};
 
 declare_rule! {

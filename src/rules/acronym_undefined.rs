@@ -2,8 +2,9 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::names::analysis::is_acronym_like;
 use crate::names::normalize::surface;
-use crate::names::{self, AcronymStyle, AcronymUse, Analysis, Entity, FastMap, FastSet, Mention};
+use crate::names::{self, AcronymStyle, AcronymUse, Analysis, Entity, Mention};
 use crate::rules::{Check, Context, NoOptions};
+use crate::{FastMap, FastSet};
 
 declare_rule! {
     /// ## What it does

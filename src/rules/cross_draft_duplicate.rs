@@ -8,10 +8,10 @@ use crate::config::Settings;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::document::Document;
-use crate::names::{FastMap, FastSet};
 use crate::rules::near_duplicate_paragraph::describe_difference;
 use crate::rules::{Check, RuleMeta, WorkspaceDoc};
 use crate::similarity::{ParagraphFacts, TextKey, best_earlier_matches};
+use crate::{FastMap, FastSet};
 
 declare_rule! {
     /// ## What it does

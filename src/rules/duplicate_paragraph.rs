@@ -1,8 +1,8 @@
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::FastMap;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::document::Document;
@@ -68,8 +68,8 @@ impl FirstCopies {
             || {
                 let facts = doc.paragraph_facts();
                 // Keys are already xxh3 hashes: foldhash (fixed seed) only spreads them.
-                let mut first: HashMap<TextKey, u32, foldhash::fast::FixedState> =
-                    HashMap::with_capacity_and_hasher(facts.len(), Default::default());
+                let mut first: FastMap<TextKey, u32> =
+                    FastMap::with_capacity_and_hasher(facts.len(), Default::default());
                 FirstCopies(
                     facts
                         .iter()

@@ -1,7 +1,6 @@
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
+use crate::FastMap;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::document::Document;
@@ -96,8 +95,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // Sized for every sentence up front: growing them as they fill rehashes and copies.
     let sentences: usize = facts.iter().map(|f| f.sentences.len()).sum();
     let mut firsts: Vec<(usize, TextRange, u32)> = Vec::with_capacity(sentences);
-    let mut first: HashMap<u64, u32, foldhash::fast::FixedState> =
-        HashMap::with_capacity_and_hasher(sentences, Default::default());
+    let mut first: FastMap<u64, u32> =
+        FastMap::with_capacity_and_hasher(sentences, Default::default());
     for (index, block) in blocks.iter().enumerate() {
         if skipped[index] || (facts[index].words as usize) < min_words {
             continue;

@@ -1,8 +1,8 @@
 use serde::Deserialize;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use crate::FastMap;
 use crate::config::Settings;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
@@ -183,7 +183,7 @@ pub struct KeptSearch {
     /// Word-diff descriptions by pair of paragraph facts (earlier, later), each a function of
     /// the two texts alone. The entry holds both `Arc`s, so their addresses cannot be reused
     /// while it exists; `true` while the latest run used it.
-    differences: HashMap<(usize, usize), KeptDifference, foldhash::fast::FixedState>,
+    differences: FastMap<(usize, usize), KeptDifference>,
 }
 
 struct KeptDifference {

@@ -1,10 +1,11 @@
 use std::borrow::Cow;
 
+use crate::FastMap;
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
 use crate::names::gazetteer::Form;
 use crate::names::normalize::{surface, surface_cow};
-use crate::names::{self, AcronymStyle, Analysis, Entity, FastMap, Prefer};
+use crate::names::{self, AcronymStyle, Analysis, Entity, Prefer};
 use crate::rules::{Check, Context, NoOptions};
 
 declare_rule! {

@@ -1,6 +1,6 @@
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::FastMap;
 use crate::clauses::labels::{is_enumerator_close, label_at};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Edit, Fix, TextRange};
@@ -364,8 +364,8 @@ struct EvidenceKey {
 /// only the paragraphs it touched and those a quotation carries into.
 #[derive(Default)]
 pub struct Kept {
-    evidence: HashMap<EvidenceKey, (StyleEvidence, u64), foldhash::fast::FixedState>,
-    outcomes: HashMap<OutcomeKey, (Arc<BlockOutcome>, u64), foldhash::fast::FixedState>,
+    evidence: FastMap<EvidenceKey, (StyleEvidence, u64)>,
+    outcomes: FastMap<OutcomeKey, (Arc<BlockOutcome>, u64)>,
     run: u64,
 }
 
