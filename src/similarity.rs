@@ -188,19 +188,11 @@ impl ParagraphFacts {
     /// What the draft's rules already computed (the MinHash, the sorted shingles) is copied,
     /// not computed again.
     pub fn for_comparison(&self) -> ParagraphFacts {
-        let shingles = match self.sorted_shingles.get() {
-            Some(sorted) => sorted.clone(),
-            None => {
-                let mut sorted = self.shingles.clone();
-                sorted.sort_unstable();
-                sorted
-            }
-        };
         ParagraphFacts {
             words: self.words,
             exact: self.exact,
             normalized_len: self.normalized_len,
-            shingles,
+            shingles: self.sorted_shingles().into(),
             sorted_shingles: OnceLock::new(),
             shingles_sorted: true,
             minhash: OnceLock::from(Box::new(*self.minhash())),
@@ -322,11 +314,8 @@ impl RepeatTable {
         if self.slots.len() < capacity {
             self.slots.resize(capacity, RepeatSlot::default());
         }
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            // Every stamp could now look current: clear them once in four billion resets.
+        if next_generation(&mut self.generation) {
             self.slots.fill(RepeatSlot::default());
-            self.generation = 1;
         }
         self.mask = capacity - 1;
     }
@@ -363,6 +352,18 @@ struct RepeatTable {
     slots: Vec<RepeatSlot>,
     generation: u32,
     mask: usize,
+}
+
+/// Moves a table whose slots are stamped with the generation that wrote them (older stamps
+/// count as empty) to its next generation. Returns true when the count wrapped: every stamp
+/// could then look current, so the caller clears its slots (once in four billion resets).
+fn next_generation(generation: &mut u32) -> bool {
+    *generation = generation.wrapping_add(1);
+    if *generation == 0 {
+        *generation = 1;
+        return true;
+    }
+    false
 }
 
 /// One shingle and how often it was met, valid only if written in the table's current
@@ -627,11 +628,8 @@ impl BandTable {
         if self.older.len() < members {
             self.older.resize(members, NONE);
         }
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            // Every bucket could now look current: clear them once in four billion resets.
+        if next_generation(&mut self.generation) {
             self.buckets.fill(Bucket::default());
-            self.generation = 1;
         }
         self.mask = capacity - 1;
     }

@@ -151,8 +151,8 @@ impl SharedFacts {
     pub fn intern(&self, facts: &ParagraphFacts) -> Arc<ParagraphFacts> {
         let key = facts.text_key();
         // Equal keys mean equal normalized text, but a dash folded alike may split words
-        // differently: equal shingles (as a multiset) make sure nothing the comparison reads
-        // differs.
+        // differently: equal shingles (the fingerprint is of their text order) make sure
+        // nothing the comparison reads differs.
         let fingerprint = facts.shingles_fingerprint();
         let lock = || self.by_key.lock().unwrap_or_else(|e| e.into_inner());
         let kept_copy = |kept: &[KeptFacts]| {
@@ -578,7 +578,7 @@ mod tests {
         let parts: Vec<DraftParagraphs> = [
             draft(&[SHARED, SIGN_OFF]),
             draft(&[SIGN_OFF, SHARED]),
-            // Case and quote style fold into the same text.
+            // Case folds into the same text.
             draft(&[&SHARED.to_uppercase()]),
         ]
         .iter()
