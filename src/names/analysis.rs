@@ -215,7 +215,7 @@ impl Analysis {
         let gazetteer = settings.gazetteer();
         // Each scan is dropped once its block is put in the analysis, before the next block
         // is scanned: the next scan writes in its buffers instead of allocating its own.
-        let spare = RefCell::new(ScanBuffers::default());
+        let spare = RefCell::new(Stream::default());
         let scans = doc.blocks().iter().map(|block| RecycledScan {
             scan: BlockScan::with_buffers(
                 doc.block_text(block),
@@ -1072,18 +1072,11 @@ fn block_definitions(
     out
 }
 
-/// The buffers of a block scan's word stream, emptied, for another scan to write in.
-#[derive(Default)]
-struct ScanBuffers {
-    text: String,
-    tokens: Vec<Token>,
-    blocks: Vec<std::ops::Range<usize>>,
-}
-
-/// A scan made in batch whose buffers go back to `spare` when it is dropped.
+/// A scan made in batch whose word stream goes back to `spare` when it is dropped, for the
+/// next scan to write in its buffers.
 struct RecycledScan<'s> {
     scan: BlockScan,
-    spare: &'s RefCell<ScanBuffers>,
+    spare: &'s RefCell<Stream>,
 }
 
 impl AsRef<BlockScan> for RecycledScan<'_> {
@@ -1094,49 +1087,34 @@ impl AsRef<BlockScan> for RecycledScan<'_> {
 
 impl Drop for RecycledScan<'_> {
     fn drop(&mut self) {
-        let stream = &mut self.scan.stream;
-        self.spare.replace(ScanBuffers {
-            text: std::mem::take(&mut stream.text),
-            tokens: std::mem::take(&mut stream.tokens),
-            blocks: std::mem::take(&mut stream.blocks),
-        });
+        self.spare.replace(std::mem::take(&mut self.scan.stream));
     }
 }
 
 impl BlockScan {
     pub fn new(text: &str, kind: BlockKind, gazetteer: &Gazetteer) -> Self {
-        Self::with_buffers(text, kind, gazetteer, ScanBuffers::default())
+        Self::with_buffers(text, kind, gazetteer, Stream::default())
     }
 
-    /// [`BlockScan::new`], its word stream written in `buffers` (whatever they hold is
-    /// dropped).
+    /// [`BlockScan::new`], its word stream written in the buffers of `stream` (whatever it
+    /// holds is dropped).
     fn with_buffers(
         text: &str,
         kind: BlockKind,
         gazetteer: &Gazetteer,
-        buffers: ScanBuffers,
+        mut stream: Stream,
     ) -> Self {
         let span = TextRange::new(0, text.len());
-        let ScanBuffers {
-            text: mut stream_text,
-            mut tokens,
-            mut blocks,
-        } = buffers;
-        stream_text.clear();
-        blocks.clear();
+        stream.text.clear();
+        stream.blocks.clear();
         // Sized once: growing it word by word was a tenth of the scan. Too small, a new one
         // rather than growing it (which would copy what it held). (The text is written in its
         // buffer, or one of its own, and moved in.)
         let capacity = text.len() / 5 + 1;
-        if tokens.capacity() < capacity {
-            tokens = Vec::with_capacity(capacity);
+        if stream.tokens.capacity() < capacity {
+            stream.tokens = Vec::with_capacity(capacity);
         }
-        tokens.clear();
-        let mut stream = Stream {
-            text: stream_text,
-            tokens,
-            blocks,
-        };
+        stream.tokens.clear();
         stream.push_block(text, span);
         let mut quotations = Vec::new();
         find_quotations(text, span, &mut quotations);
@@ -2359,8 +2337,6 @@ mod tests {
         assert_eq!(schwartz_hearst("Group of Seven", "G7"), None);
     }
 
-    /// In batch, each block's scan writes in the buffers of the one before: what it finds is
-    /// what a scan of its own finds, in blocks shorter and longer than the one before.
     /// The analysis of `doc` as `sherpa check` builds it (one pass, block scans in reused
     /// buffers) and as the language server does (from block scans kept one by one).
     fn batch_and_kept_analyses(doc: &Document) -> (Analysis, Analysis) {
@@ -2374,6 +2350,8 @@ mod tests {
         (batch, kept)
     }
 
+    /// In batch, each block's scan writes in the buffers of the one before: what it finds is
+    /// what a scan of its own finds, in blocks shorter and longer than the one before.
     #[test]
     fn scans_in_reused_buffers_equal_scans_of_their_own() {
         let text = "The Shanghai Cooperation Organization (SCO) and the CSTO met in Minsk on the \
